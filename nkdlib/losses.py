@@ -1,0 +1,341 @@
+"""Targets and losses of every method, one small function per formula.
+
+Papers: CMD = Li et al., *Not All Knowledge Is Created Equal*; label-reg =
+Kobyzev et al., *Do we need label regularization to fine-tune PLMs?*;
+noisy-KD = Bhardwaj et al., *Knowledge Distillation with Noisy Labels for NLU*.
+
+Conventions:
+- logits: (N, C) float; labels: (N,) long; probabilities / targets: (N, C).
+- q = one_hot(labels), u = uniform, p = softmax(logits), H(t, p) = -sum_k t_k log p_k,
+  H(p) = H(p, p), KL(a || b) = sum_k a_k log(a_k / b_k), sg = stop-gradient.
+- A mixing weight always multiplies the soft (non-label) term:
+  target = (1 - w) * q + w * other.
+- Targets built from predictions are detached here, so gradients never flow
+  into them; losses return the batch mean (a scalar) unless stated.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+SELF_KD_TARGETS = ("ce", "ls", "cp", "boot_soft", "proselflc", "mconf")
+
+
+# ---------------------------------------------------------------- building blocks
+
+def one_hot(labels, num_classes):
+    """q: labels (N,) long -> (N, C) float one-hot."""
+    return F.one_hot(labels, num_classes).float()
+
+
+def entropy(probs):
+    """H(p) = -sum_k p_k log p_k per row, natural log, 0 log 0 = 0.
+
+    probs: (N, C) -> (N,).
+    log is taken of p clamped to the dtype's smallest normal number: the value
+    is unchanged (0 * finite = 0) and, unlike xlogy, the gradient at p = 0 is
+    finite rather than nan.
+    """
+    log_p = probs.clamp_min(torch.finfo(probs.dtype).tiny).log()
+    return -(probs * log_p).sum(dim=-1)
+
+
+def soft_cross_entropy(logits, target_probs):
+    """mean_i sum_k -t_ik log softmax(z_i)_k.
+
+    logits: (N, C); target_probs: (N, C), used as given: it is not detached and
+    not renormalised (CP's refined label has negative entries and sums to 1 - 2β).
+    """
+    return -(target_probs * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def kl_div(p_probs, logits):
+    """mean_i KL(p_i || softmax(z_i)), p detached.
+
+    p_probs: (N, C) reference distribution (zeros allowed); logits: (N, C).
+    """
+    p = p_probs.detach()
+    return (torch.xlogy(p, p) - p * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def _mix(labels, other, w):
+    """(1 - w) q + w * other; other: (N, C); w: a float or a per-sample (N, 1) tensor."""
+    return (1.0 - w) * one_hot(labels, other.shape[-1]).to(other.dtype) + w * other
+
+
+# ---------------------------------------------------------------- single-model losses
+
+def ce(logits, labels):
+    """H(q, p): cross-entropy with the annotated label (all three papers)."""
+    return F.cross_entropy(logits, labels)
+
+
+def ls_target(labels, num_classes, w):
+    """(1 - w) q + w u: label smoothing target (label-reg eq. 3; CMD Table 2). -> (N, C)."""
+    return (1.0 - w) * one_hot(labels, num_classes) + w / num_classes
+
+
+def ls(logits, labels, w=0.1):
+    """H((1 - w) q + w u, p): label smoothing (label-reg uses w = 0.1)."""
+    return soft_cross_entropy(logits, ls_target(labels, logits.shape[-1], w).to(logits.dtype))
+
+
+def tf_reg_teacher(labels, num_classes, a):
+    """Virtual teacher p_d(k) = a if k = c else (1 - a) / (K - 1) (label-reg eq. 4). -> (N, C)."""
+    off = (1.0 - a) / (num_classes - 1)
+    return one_hot(labels, num_classes) * (a - off) + off
+
+
+def tf_reg(logits, labels, w=0.5, a=0.95, temperature=1.0):
+    """Teacher-free regularisation with the virtual teacher p_d (tf_reg_teacher).
+
+    temperature == 1 (label-reg eq. 5, its GLUE setting w=0.5, a=0.95):
+        H((1 - w) q + w p_d, p).
+    temperature T != 1 (Yuan et al. 2020's CIFAR form, label-reg Table 13:
+    T=20, w=0.1, a=0.99):
+        (1 - w) H(q, p) + w T^2 KL(softmax(p_d / T) || softmax(z / T)).
+    Softmax ignores the constant (1 - a)/(K - 1) in p_d, so softmax(p_d / T) is
+    Yuan's softmax(a' onehot / T) with a' = a - (1 - a)/(K - 1).
+    logits: (N, C); labels: (N,).
+    """
+    p_d = tf_reg_teacher(labels, logits.shape[-1], a).to(logits.dtype)
+    if temperature == 1.0:
+        return soft_cross_entropy(logits, _mix(labels, p_d, w))
+    t = temperature
+    return (1.0 - w) * ce(logits, labels) + w * t * t * kl_div(F.softmax(p_d / t, dim=-1), logits / t)
+
+
+def cp(logits, labels, beta):
+    """H(q, p) - β H(p): confidence penalty (Pereyra et al.; CMD Table 2).
+
+    The gradient flows through H(p) too: the penalty is what pushes p away from
+    over-confidence.
+    """
+    log_p = F.log_softmax(logits, dim=-1)
+    h_p = -(log_p.exp() * log_p).sum(dim=-1)  # log_p is finite, so no 0 * -inf
+    return ce(logits, labels) - beta * h_p.mean()
+
+
+def boot_soft_target(logits, labels, eps):
+    """(1 - ε) q + ε sg(p): soft bootstrapping target (Reed et al.; CMD Table 2). -> (N, C)."""
+    return _mix(labels, F.softmax(logits.detach(), dim=-1), eps)
+
+
+def boot_soft(logits, labels, eps):
+    """H((1 - ε) q + ε sg(p), p): Boot-soft with a fixed ε."""
+    return soft_cross_entropy(logits, boot_soft_target(logits, labels, eps))
+
+
+def logistic(x, b):
+    """h(λ, b) = 1 / (1 + exp(-λ b)) (CMD eq. 5 and 12). Floats in -> float; tensors -> tensor."""
+    if torch.is_tensor(x):
+        return torch.sigmoid(x * b)
+    z = float(x) * float(b)
+    # Two branches so that math.exp never overflows for large |z|.
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _sample_confidence(probs):
+    """l(p) = 1 - H(p) / H(u), H(u) = log C (CMD eq. 5). probs: (N, C) -> (N,), detached."""
+    probs = probs.detach()
+    return 1.0 - entropy(probs) / math.log(probs.shape[-1])
+
+
+def proselflc_epsilon(probs, progress, b1):
+    """ProSelfLC trust ε = g(t) l(p), g(t) = h(t/Γ - 0.5, b1) (CMD eq. 5).
+
+    probs: (N, C); progress = t/Γ in [0, 1]. -> (N,), detached.
+    """
+    return logistic(progress - 0.5, b1) * _sample_confidence(probs)
+
+
+def mconf_confidence(probs):
+    """Model confidence r = 1 - sum_i H(p_i) / (n H(u)) (CMD eq. 6), as a float.
+
+    probs: (n, C), the model's predictions over a full pass of the training set.
+    """
+    probs = probs.detach()
+    return float(1.0 - entropy(probs).sum() / (probs.shape[0] * math.log(probs.shape[-1])))
+
+
+def mconf_epsilon(probs, r, b1, rho=0.5):
+    """Mconf trust ε = g(r) l(p), g(r) = h(r - ρ, b1) (CMD eq. 6-7).
+
+    probs: (N, C); r from mconf_confidence. -> (N,), detached.
+    """
+    return logistic(r - rho, b1) * _sample_confidence(probs)
+
+
+def self_target(kind, logits, labels, *, progress=0.0, r=0.0, w=0.1, eps=0.5, beta=0.5,
+                b1=6.0, rho=0.5):
+    """Refined label q~ of a self-KD method (CMD Table 2), detached. -> (N, C).
+
+    ce:        q
+    ls:        (1 - w) q + w u
+    cp:        (1 - β) q - β sg(p)   (Table 2's refined label; not a distribution)
+    boot_soft: (1 - ε) q + ε sg(p), ε = eps
+    proselflc: (1 - ε) q + ε sg(p), ε = proselflc_epsilon(p, progress, b1)  (per sample)
+    mconf:     (1 - ε) q + ε sg(p), ε = mconf_epsilon(p, r, b1, rho)       (per sample)
+    """
+    if kind not in SELF_KD_TARGETS:
+        raise ValueError(f"unknown self-KD target {kind!r}; known: {SELF_KD_TARGETS}")
+    num_classes = logits.shape[-1]
+    p = F.softmax(logits.detach(), dim=-1)
+    if kind == "ce":
+        return one_hot(labels, num_classes).to(p.dtype)
+    if kind == "ls":
+        return ls_target(labels, num_classes, w).to(p.dtype)
+    if kind == "cp":
+        return _mix(labels, -p, beta)
+    if kind == "boot_soft":
+        return _mix(labels, p, eps)
+    if kind == "proselflc":
+        e = proselflc_epsilon(p, progress, b1)
+    else:
+        e = mconf_epsilon(p, r, b1, rho)
+    return _mix(labels, p, e.unsqueeze(-1))
+
+
+# ---------------------------------------------------------------- teacher -> student
+
+def kd(student_logits, labels, teacher_logits, w=0.5, tau=1.0):
+    """(1 - w) H(q, p_s) + w τ^2 KL(p_t^τ || p_s^τ), p^τ = softmax(z / τ).
+
+    Hinton et al. 2015; label-reg eq. 1 (w=0.5, τ=1). The τ^2 keeps the soft
+    term's gradient scale independent of τ. Teacher detached.
+    student_logits, teacher_logits: (N, C); labels: (N,).
+    """
+    p_t = F.softmax(teacher_logits.detach() / tau, dim=-1)
+    return (1.0 - w) * ce(student_logits, labels) + w * tau * tau * kl_div(p_t, student_logits / tau)
+
+
+def sym_kl(logits_a, logits_b):
+    """mean_i KL(p_a || p_b) + KL(p_b || p_a) = mean_i sum_k (p_a - p_b)(log p_a - log p_b).
+
+    Symmetric in value; logits_a is the detached reference, so the gradient
+    flows only into logits_b. logits_a, logits_b: (N, C).
+    """
+    log_a = F.log_softmax(logits_a.detach(), dim=-1)
+    log_b = F.log_softmax(logits_b, dim=-1)
+    return ((log_a.exp() - log_b.exp()) * (log_a - log_b)).sum(dim=-1).mean()
+
+
+def kd_sym(student_logits, labels, teacher_logits, w):
+    """(1 - w) H(q, p_s) + w [KL(p_t || p_s) + KL(p_s || p_t)] (noisy-KD eq. 1).
+
+    Vanilla KD and the co-distillation loss of noisy-KD. The paper writes
+    α L_CE + (1 - α) L_KD, with α weighting the CE term: our w = 1 - α.
+    Teacher detached.
+    """
+    return (1.0 - w) * ce(student_logits, labels) + w * sym_kl(teacher_logits, student_logits)
+
+
+# ---------------------------------------------------------------- mutual / ensemble
+
+def mkd(logits, target, peer_logits, eps):
+    """(1 - ε) H(target, p_k) + ε KL(sg(p_j) || p_k) (CMD eq. 1-3).
+
+    Per-model loss of SyncMKD / AsyncMKD (DML). logits: (N, C) of model k;
+    target: (N, C) refined label, usually one_hot(labels) (detached here);
+    peer_logits: (N, C) of model j (detached).
+    """
+    p_j = F.softmax(peer_logits.detach(), dim=-1)
+    return (1.0 - eps) * soft_cross_entropy(logits, target.detach()) + eps * kl_div(p_j, logits)
+
+
+def kdcl_target(logits_list):
+    """KDCL ensemble teacher softmax(mean_m z_m) (Guo et al. 2020; CMD §2.2), detached.
+
+    logits_list: M tensors of shape (N, C) -> (N, C).
+    """
+    return F.softmax(torch.stack([z.detach() for z in logits_list]).mean(dim=0), dim=-1)
+
+
+def kdcl(logits, labels, ensemble_probs, w=0.5):
+    """(1 - w) H(q, p) + w KL(ens || p): one KDCL student's loss. ensemble_probs: (N, C)."""
+    return (1.0 - w) * ce(logits, labels) + w * kl_div(ensemble_probs, logits)
+
+
+# ---------------------------------------------------------------- CMD
+
+def cmd_threshold(num_classes, eta, progress, b2):
+    """χ = H(u)/η · 2 h(t/Γ - 0.5, b2), H(u) = log C (CMD eq. 12). -> float.
+
+    b2 = 0: static (CMD-S), χ = H(u)/η; b2 > 0: χ rises with progress; b2 < 0:
+    χ falls (CMD-P default). η in (0, 1] -> χ >= H(u) at progress 0.5 ("All";
+    a uniform p, H = H(u), passes only if χ > H(u)); η = inf -> 0.0 and η < 0 ->
+    negative ("Zero": no entropy is below it). η = 0 is a ValueError.
+    """
+    if eta == 0 or math.isnan(eta):
+        raise ValueError(f"eta must be nonzero (use inf for zero knowledge), got {eta}")
+    return math.log(num_classes) / eta * 2.0 * logistic(progress - 0.5, b2)
+
+
+def _cmd_masks(p_a, p_b, threshold):
+    """(B's confident samples, A's confident samples): H(p_B) < χ and H(p_A) < χ, (N,) bool."""
+    return entropy(p_b.detach()) < threshold, entropy(p_a.detach()) < threshold
+
+
+def cmd_selected(p_a, p_b, threshold):
+    """(n_b2a, n_a2b): how many samples B passes to A (H(p_B) < χ) and A to B (H(p_A) < χ)."""
+    to_a, to_b = _cmd_masks(p_a, p_b, threshold)
+    return int(to_a.sum()), int(to_b.sum())
+
+
+def cmd_losses(q_a, q_b, p_a, p_b, threshold):
+    """(L_B2A, L_A2B) of CMD eq. 8-9 with the semantics of CMD appendix C.
+
+    q_a, q_b: (N, C) refined labels of models A and B (detached here);
+    p_a, p_b: (N, C) probabilities of A and B; threshold: χ.
+    L_B2A = sum_{i: H(p_B,i) < χ} sum_k q_B,ik (-log p_A,ik) / N, and
+    L_A2B = sum_{i: H(p_A,i) < χ} sum_k q_A,ik (-log p_B,ik) / N,
+    N the batch size (not the number selected), as appendix C.
+    Appendix C uses log(p + 1e-6), which biases every term; here the entropies
+    (``entropy``) and -log p clamp p to the dtype's smallest normal number
+    instead, so values are exact for p > 0 and an exact zero gives a large
+    finite -log p instead of inf.
+    """
+    to_a, to_b = _cmd_masks(p_a, p_b, threshold)
+    n = p_a.shape[0]
+    tiny = torch.finfo(p_a.dtype).tiny
+    nll_a = -torch.log(p_a.clamp_min(tiny))
+    nll_b = -torch.log(p_b.clamp_min(tiny))
+    loss_b2a = (q_b.detach() * nll_a).sum(dim=-1)[to_a].sum() / n
+    loss_a2b = (q_a.detach() * nll_b).sum(dim=-1)[to_b].sum() / n
+    return loss_b2a, loss_a2b
+
+
+# ---------------------------------------------------------------- co-teaching
+
+def co_teaching_forget_rate(epoch, rate, ramp_epochs=10):
+    """rate · min(epoch / ramp_epochs, 1): linear ramp of the forget rate (Han et al. 2018).
+
+    epoch counts from 0, so the first epoch forgets nothing; ramp_epochs <= 0
+    means no ramp.
+    """
+    if ramp_epochs <= 0:
+        return rate
+    return rate * min(epoch / ramp_epochs, 1.0)
+
+
+def co_teaching_losses(logits_a, logits_b, labels, forget_rate):
+    """(loss_a, loss_b) of Co-teaching (Han et al. 2018; CMD Table 4 baseline).
+
+    Each model ranks the batch by its own per-sample CE and keeps its
+    round((1 - forget_rate) N) smallest-loss samples (at least one); its PEER
+    trains on them: loss_a = mean CE of A over B's selection, loss_b = mean CE
+    of B over A's selection. logits_a, logits_b: (N, C); labels: (N,).
+    """
+    if not 0.0 <= forget_rate < 1.0:
+        raise ValueError(f"forget_rate must be in [0, 1), got {forget_rate}")
+    ce_a = F.cross_entropy(logits_a, labels, reduction="none")
+    ce_b = F.cross_entropy(logits_b, labels, reduction="none")
+    keep = max(1, int(round((1.0 - forget_rate) * labels.shape[0])))
+    # stable sort: ties resolve by index, so the selection is deterministic
+    chosen_by_a = torch.argsort(ce_a.detach(), stable=True)[:keep]
+    chosen_by_b = torch.argsort(ce_b.detach(), stable=True)[:keep]
+    return ce_a[chosen_by_b].mean(), ce_b[chosen_by_a].mean()
