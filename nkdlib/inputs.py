@@ -124,19 +124,19 @@ class ImageInputs:
         return (x.float() / 255 - self.mean) / self.std
 
     def _crop_flip(self, x):
-        """Random crop from the zero-padded image + random horizontal flip, one gather."""
+        """Random crop of the zero-padded images + random horizontal flip; (B, 3, H, W) kept."""
         b, c, h, w = x.shape
         p, dev = self.pad, x.device
         padded = F.pad(x, (p, p, p, p))  # (B, 3, H+2p, W+2p), zeros = black as in torchvision
         dy = torch.randint(0, 2 * p + 1, (b, 1), device=dev)
         dx = torch.randint(0, 2 * p + 1, (b, 1), device=dev)
         flip = torch.rand(b, 1, device=dev) < 0.5
-        rows = dy + torch.arange(h, device=dev)  # (B, H)
-        cols = dx + torch.arange(w, device=dev)  # (B, W)
-        cols = torch.where(flip, cols.flip(1), cols)  # read columns right to left
-        bi = torch.arange(b, device=dev)[:, None, None, None]
-        ci = torch.arange(c, device=dev)[None, :, None, None]
-        return padded[bi, ci, rows[:, None, :, None], cols[:, None, None, :]]
+        rows = dy + torch.arange(h, device=dev)  # (B, H) per-sample source rows
+        cols = dx + torch.arange(w, device=dev)  # (B, W) per-sample source columns
+        cols = torch.where(flip, cols.flip(1), cols)  # a flip reads the columns right to left
+        # two single-axis gathers: about twice as fast on CPU as one 4-index advanced index
+        x = padded.gather(2, rows[:, None, :, None].expand(b, c, h, w + 2 * p))
+        return x.gather(3, cols[:, None, None, :].expand(b, c, h, w))
 
 
 def channel_stats(images, chunk=4096):

@@ -90,12 +90,12 @@ def gather(root) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def histories(root, run_names=None) -> pd.DataFrame:
-    """Per-epoch histories of the finished runs under `root` (all, or those named), stacked
-    into one DataFrame with a `run` column."""
+def histories(root, run_names=None, file="history.csv") -> pd.DataFrame:
+    """Per-epoch histories (or per-step logs, file="steps.csv") of the finished runs under
+    `root` (all, or those named), stacked into one DataFrame with a `run` column."""
     frames = []
     for metrics_file in sorted(Path(root).glob("*/metrics.json")):
         name = metrics_file.parent.name
-        if run_names is None or name in set(run_names):
-            frames.append(pd.read_csv(metrics_file.parent / "history.csv").assign(run=name))
+        if (run_names is None or name in set(run_names)) and (metrics_file.parent / file).exists():
+            frames.append(pd.read_csv(metrics_file.parent / file).assign(run=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
@@ -22,7 +23,7 @@ from .inputs import make_inputs
 from .methods import build_method, method_hp
 from .metrics import score
 from .models import build_model
-from .runs import RunDir
+from .runs import RunDir, gather
 
 DEFAULTS = dict(
     task="digits",          # nkdlib.data task name
@@ -362,6 +363,18 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     store.write_json("metrics.json", metrics)
     store.remove("checkpoint.pt")
     return metrics
+
+
+def run_many(jobs: list[dict], root, **kwargs) -> pd.DataFrame:
+    """Run every job ({"config": cfg, **labels}) under `root` (reusing finished runs) and
+    return one row per job: its labels, then the run's flattened config and metrics."""
+    rows = []
+    for job in tqdm(jobs, desc="runs", disable=kwargs.get("quiet", False)):
+        labels = {k: v for k, v in job.items() if k != "config"}
+        run(job["config"], root, **kwargs)
+        rows.append({**labels, "run": RunDir(root, job["config"]).path.name})
+    table = gather(root)
+    return pd.DataFrame(rows).merge(table, on="run", how="left", suffixes=("", "_config"))
 
 
 def _optim_keys(cfg):
