@@ -52,8 +52,8 @@ class TextInputs:
         offsets = torch.from_numpy(arrays.pop("offsets"))  # (N+1,) row starts into the flat ids
         self.starts = offsets[:-1].to(self.device)
         self.lengths = (offsets[1:] - offsets[:-1]).to(self.device)
-        # flat (total_tokens,) tensors: input_ids and, for BERT-like tokenizers, token_type_ids
-        self.flat = {k: torch.from_numpy(v).long().to(self.device) for k, v in arrays.items()}
+        # flat (total_tokens,) int32 tensors: input_ids and, for BERT-like tokenizers, token_type_ids
+        self.flat = {k: torch.from_numpy(v).to(self.device) for k, v in arrays.items()}
 
     def __len__(self):
         return len(self.starts)
@@ -64,7 +64,7 @@ class TextInputs:
         pos = torch.arange(int(lengths.max()), device=self.device)  # (L,)
         mask = pos < lengths[:, None]  # (B, L) real tokens
         gather = (starts[:, None] + pos).masked_fill(~mask, 0)  # (B, L) flat positions
-        out = {key: flat[gather].masked_fill(~mask, self.pad_id if key == "input_ids" else 0)
+        out = {key: flat[gather].long().masked_fill(~mask, self.pad_id if key == "input_ids" else 0)
                for key, flat in self.flat.items()}
         out["attention_mask"] = mask.long()
         return out
@@ -106,6 +106,8 @@ class ImageInputs:
     """
 
     def __init__(self, images, device="cpu", augment=True, mean=None, std=None, pad=4):
+        if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
+            raise ValueError(f"images must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
         self.device = torch.device(device)
         self.x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).contiguous()
         if mean is None or std is None:

@@ -44,7 +44,9 @@ def minilm_path():
 def _hf_source(name):
     """Where a text model's config/weights/tokenizer come from: the local MiniLM folder or `name`."""
     if name in TEXT_NAMES:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
+        # a local folder needs no hub; huggingface_hub reads this at import, so it
+        # reaches child processes (e.g. DataLoader workers), not this one
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         return minilm_path()
     return name
 

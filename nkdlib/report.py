@@ -62,12 +62,17 @@ def save_table(table: pd.DataFrame, notebook: str, name: str, root="figures") ->
     return path
 
 
-def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, col_wrap=3):
-    """One axis per value of `panel`, a line per value of `hue` (mean over seeds with a band)."""
+def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, col_wrap=3):
+    """One axis per value of `panel`, a line per value of `hue` (mean over seeds, ± std band);
+    `legend` titles the legend (default: the hue column's name)."""
     style()
-    grid = sns.relplot(data=df, x=x, y=y, hue=hue, col=panel, kind="line", col_wrap=col_wrap,
-                       height=3, aspect=1.2, facet_kws={"sharey": False}, errorbar="sd")
+    grid = sns.relplot(data=df, x=x, y=y, hue=hue, col=panel, kind="line", marker="o",
+                       col_wrap=min(col_wrap, df[panel].nunique()), height=3, aspect=1.2,
+                       facet_kws={"sharey": False}, errorbar="sd")
     grid.set_axis_labels(xlabel, ylabel)
+    grid.set_titles("{col_name}")
+    if grid.legend is not None:
+        grid.legend.set_title(legend or hue)
     if title:
         grid.figure.suptitle(title, y=1.03)
     return grid.figure

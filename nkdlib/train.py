@@ -384,8 +384,10 @@ def _optim_keys(cfg):
 
 
 def _load_backbone(models, state):
-    """Copy every tensor of `state` whose name and shape match (the classifier head of a
-    model pre-trained on other classes does not, and keeps its fresh initialisation)."""
+    """Copy every tensor of `state` into the models except the classifier head (the last
+    linear layer), which keeps its fresh initialisation, as when fine-tuning a pretrained
+    network on new classes."""
     for model in models:
+        head = [name for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)][-1] + "."
         own = model.state_dict()
-        model.load_state_dict({**own, **{n: t for n, t in state.items() if n in own and own[n].shape == t.shape}})
+        model.load_state_dict({**own, **{n: t for n, t in state.items() if n in own and not n.startswith(head)}})

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -48,14 +50,18 @@
 # `"mrpc", "qnli", "qqp", "mnli"` to `tasks`.
 #
 # **Profiles** (parameter `profile`): `smoke` — a random 2-layer BERT as both teacher and
-# student, 96 training sentences per task, 2 epochs, 2 seeds: every code path, about
-# 2 minutes on 2 CPU cores (measured); `small` — the offline pretrained MiniLM-L6 teacher and
-# its 3-layer student, 2000 training sentences, 3 epochs, 3 seeds (189 runs): estimated
-# 1–2 hours on a CPU and 10–15 minutes on one GPU; `paper` — BERT-base → DistilBERT on the
-# full data (needs network), 10 epochs (`RECIPES["noisy_kd_glue"]`), 3 seeds: estimated
-# about a GPU-day for the 3 offline tasks, dominated by SST-2 (67k sentences). The `small`
-# and `paper` figures are estimates, scaled from the measured smoke run by the number of
-# runs and by examples × epochs × model size; they are not measurements.
+# student, 96 training sentences per task, 2 epochs, 2 seeds, 90 runs: every code path, not
+# the paper's numbers (the tiny model mostly predicts one class); 75 s on 2 shared CPU cores
+# with an empty run store (measured; 110 s the first time, when the tokens are not yet
+# cached). `small` — the offline pretrained MiniLM-L6 teacher and its 3-layer student, 2000
+# training sentences, 3 epochs, 3 seeds, 189 runs: estimated half a day to a day on 2 CPU
+# cores, and roughly half an hour on one GPU. `paper` — BERT-base → DistilBERT on the full
+# data (needs network), 10 epochs (`RECIPES["noisy_kd_glue"]`), 3 seeds: estimated about one
+# GPU-day for the three offline tasks (SST-2's 67k sentences dominate), several for all seven.
+# The `small` and `paper` times are estimates, not measurements: one MiniLM-L6 epoch measured
+# on one CPU thread takes 0.06–0.12 s per training sentence (the 3-layer student half that),
+# scaled by sentences × epochs × runs (a CD run trains both models); the GPU and `paper`
+# figures further assume a few hundred BERT-base sentences per second on one GPU.
 
 # %% tags=["parameters"]
 profile = "smoke"          # smoke | small | paper (sizes in nkdlib.profiles)
@@ -71,7 +77,7 @@ test_size = None           # GLUE dev sentences per task (None: profile's)
 kd_weights = None          # Vanilla KD grid of w (w is 1 - α; None: [0.5, 0.8] in smoke, else [0.2, 0.5, 0.8])
 cd_weight = 0.5            # w (1 - α) of CD and CD+LR (the paper gives no value)
 refine_epoch = 2           # CD+LR: epochs of CD before label refinement (paper: 2; capped at epochs - 1)
-fig2_rate = 0.5            # Fig. 2 noise level (paper: 50%)
+fig2_rate = 0.5            # Fig. 2 noise level, one of noise_rates (paper: 50%)
 eval_steps = None          # Fig. 2: dev loss every this many steps (None: 2 in smoke, 10 in small, 100 in paper)
 data_dir = None            # None: $NKD_DATA_DIR or ../shared/data, else the hub
 device = None              # None: cuda if available
@@ -167,7 +173,8 @@ table_runs = pd.concat([t1[~t1["row"].str.startswith("Vanilla")],
 
 # %% [markdown]
 # ## Table 1 — GLUE dev scores of teachers and students at 0 / 25 / 50% noise
-# MCC (CoLA) or accuracy, ×100, mean ± std over seeds; "avg" is the mean over tasks.
+# MCC (CoLA) or accuracy, ×100, mean ± std over seeds; "avg" is the mean over tasks. As in
+# the paper, the 0% block has only the CE teacher, w/o KD and Vanilla.
 
 # %%
 order = ["Teacher (CE)", "Teacher with CD", "Teacher with CD+LR", "w/o KD", "Self-DSTL", "Vanilla", "CD", "CD+LR"]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -51,14 +53,17 @@
 # profile (Table 12, `RECIPES["label_reg_fewrel"]`).
 #
 # **Profiles** (parameter `profile`): `smoke` — a random 2-layer BERT as both teacher and
-# student, 96 training examples per task, 2 epochs, 2 seeds: every code path, about
-# 1.5 minutes on 2 CPU cores (measured); `small` — the offline pretrained MiniLM-L6 teacher
-# and its 3-layer student, 2000 training examples, 3 epochs, 3 seeds (90 runs): estimated
-# 30–60 minutes on a CPU, 5–10 minutes on one GPU; `paper` — full data, 30 epochs, 5 seeds,
-# the teacher/student pairs above (needs network): estimated several GPU-days per pair,
-# dominated by SST-2's 67k sentences × 30 epochs. The `small` and `paper` figures are
-# estimates, scaled from the measured smoke run by the number of runs and by
-# examples × epochs × model size; they are not measurements.
+# student, 96 training examples per task, 2 epochs, 2 seeds, 50 runs: every code path, not
+# the paper's numbers (the tiny model mostly predicts one class); 44 s on 2 shared CPU cores
+# with an empty run store (measured). `small` — the offline pretrained MiniLM-L6 teacher and
+# its 3-layer student, 2000 training examples, 3 epochs, 3 seeds, 90 runs: estimated 4–8 hours
+# on 2 CPU cores, and roughly 10–15 minutes on one GPU. `paper` — full data, 30 epochs,
+# 5 seeds, the pairs above (needs network): estimated 1–2 GPU-days per pair for the three
+# offline tasks (a RoBERTa-large teacher on SST-2's 67k sentences × 30 epochs dominates),
+# about ten times that for all seven GLUE tasks. The `small` and `paper` times are estimates,
+# not measurements: one MiniLM-L6 epoch measured on one CPU thread takes 0.06–0.12 s per
+# training example (the 3-layer student half that), scaled by examples × epochs × runs; the
+# GPU and `paper` figures further assume a few hundred BERT-base examples per second on one GPU.
 
 # %% tags=["parameters"]
 profile = "smoke"          # smoke | small | paper (sizes in nkdlib.profiles)
@@ -164,8 +169,9 @@ gaps = scores[~scores["row"].isin(["Teacher", "Finetune"])].merge(base, on=["pai
 gaps = gaps.assign(gap=gaps["score"] - gaps["finetune"], method=pd.Categorical(gaps["row"], ROWS[2:]),
                    task=gaps["pair"].str.split(" → ").str[1] + ": " + gaps["col"])
 report.style()
-grid = sns.catplot(data=gaps, x="method", y="gap", col="task", col_wrap=4, kind="point", errorbar="sd",
+grid = sns.catplot(data=gaps, x="method", y="gap", col="task", col_wrap=5, kind="point", errorbar="sd",
                    linestyle="none", height=2.8, aspect=1.1, sharey=False)
+grid.set_titles("{col_name}")
 for ax in grid.axes.flat:
     ax.axhline(0, color="grey", linewidth=1)
 grid.set_axis_labels("", "score − Finetune (×100 points)")

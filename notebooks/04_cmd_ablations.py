@@ -177,7 +177,7 @@ from nkdlib.runs import histories
 
 fig2_runs = t1[(t1["row"] == "proselflc") & t1["col"].isin(["CMD-S", "CMD-P"])]
 h = histories(runs_dir, fig2_runs["run"]).merge(fig2_runs[["run", "col", "n_train"]], on="run")
-h = pd.concat([h.assign(direction="A → B", passed=h["passed_a2b"] / h["n_train"] / 1),
+h = pd.concat([h.assign(direction="A → B", passed=h["passed_a2b"] / h["n_train"]),
                h.assign(direction="B → A", passed=h["passed_b2a"] / h["n_train"])])
 fig = report.line_panels(h, "epoch", "passed", "direction", "col", "epoch",
                          "fraction of training samples passed", "CMD + ProSelfLC, 40% symmetric noise")
@@ -189,9 +189,9 @@ report.save_figure(fig, NB, "fig2_knowledge_communicated", root=figures_dir)
 # %%
 fig3_runs = pd.concat([t5[t5["row"].isin(["ProSelfLC", "Mconf", "CMD-P+ProSelfLC", "CMD-P+Mconf"])]])
 h = histories(runs_dir, fig3_runs["run"]).merge(fig3_runs[["run", "row"]], on="run")
-h = h.assign(accuracy=100 * h["test_metric_0"],
-             **{"self-KD": h["row"].str.replace("CMD-P+", ""), "CMD-P": h["row"].str.startswith("CMD-P")})
-fig = report.line_panels(h, "epoch", "accuracy", "CMD-P", "self-KD", "epoch", "test accuracy (%)",
+h = h.assign(accuracy=100 * h["test_metric_0"], selfkd=h["row"].str.replace("CMD-P+", ""),
+             training=h["row"].str.startswith("CMD-P").map({True: "with CMD-P", False: "alone"}))
+fig = report.line_panels(h, "epoch", "accuracy", "training", "selfkd", "epoch", "test accuracy (%)",
                          "40% symmetric noise; model A")
 report.save_figure(fig, NB, "fig3_test_accuracy_curves", root=figures_dir)
 
@@ -200,10 +200,12 @@ report.save_figure(fig, NB, "fig3_test_accuracy_curves", root=figures_dir)
 
 # %%
 f4a = runs([job(f"{rate:.0%}", b2, rate, seed=s, **cmd("proselflc", "CMD-P", eta=2.0, b2=b2))
-            for rate in fig4_rates for b2 in b2_grid for s in P["seeds"]]).assign(panel="(a) η = 2", hue=lambda d: d["row"])
+            for rate in fig4_rates for b2 in b2_grid for s in P["seeds"]]).assign(panel="(a) η = 2",
+                                                                                    hue=lambda d: "noise " + d["row"])
 f4b = runs([job(f"η = {eta:g}", b2, fig4b_rate, seed=s, **cmd("proselflc", "CMD-P", eta=eta, b2=b2))
             for eta in eta_grid for b2 in b2_grid for s in P["seeds"]]).assign(panel=f"(b) noise {fig4b_rate:.0%}",
                                                                                 hue=lambda d: d["row"])
 f4 = pd.concat([f4a, f4b]).assign(b2=lambda d: d["col"].astype(float), accuracy=lambda d: 100 * d["test_metric_0"])
-fig = report.line_panels(f4, "b2", "accuracy", "hue", "panel", "b₂", "test accuracy (%)", "CMD-P + ProSelfLC")
+fig = report.line_panels(f4, "b2", "accuracy", "hue", "panel", "b₂", "test accuracy (%)", "CMD-P + ProSelfLC",
+                         legend="(a) noise rate / (b) η")
 report.save_figure(fig, NB, "fig4_b2_eta", root=figures_dir)

@@ -225,3 +225,17 @@ def test_mutual_methods_beat_ce_under_40_percent_noise(method, tmp_path):
         return np.mean([run(cfg(method=m, epochs=30, select="last", seed=s), tmp_path, quiet=True)["test_metric"]
                         for s in range(3)])
     assert mean_test(method) > mean_test("ce") + 0.01
+
+
+def test_init_from_copies_the_backbone_but_not_the_head(tmp_path):
+    pre = cfg(classes=[0, 1, 2, 3, 4], save_model=True, noise_rate=0.0)
+    fine = cfg(classes=[5, 6, 7, 8, 9], noise_rate=0.0, epochs=1, init_from=pre)
+    run(fine, tmp_path, quiet=True)
+    saved = runs.RunDir(tmp_path, pre).load("model.pt")
+    trainer = Trainer(fine, _task(fine, None), "cpu", quiet=True)
+    from nkdlib.train import _load_backbone
+    _load_backbone(trainer.models, saved)
+    state = trainer.models[0].state_dict()
+    head = [n for n, m in trainer.models[0].named_modules() if isinstance(m, torch.nn.Linear)][-1]
+    for name, tensor in saved.items():
+        assert torch.equal(state[name], tensor) != name.startswith(head + "."), name
