@@ -3,12 +3,14 @@
 Tables are "mean ± std over seeds" grids; figures are seaborn-styled and saved as PNG and
 PDF under figures/<notebook>/, tables as CSV beside them.
 """
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from IPython.display import display
 from scipy.stats import wilcoxon
 
 
@@ -57,9 +59,16 @@ def save_figure(fig, notebook: str, name: str, root="figures") -> list[Path]:
 
 
 def save_table(table: pd.DataFrame, notebook: str, name: str, root="figures") -> Path:
-    path = figure_dir(notebook, root) / f"{name}.csv"
+    """Save as <root>/<notebook>/<name>.csv (characters unsafe in a file name become _)."""
+    path = figure_dir(notebook, root) / (re.sub(r"[^\w.-]+", "_", name) + ".csv")
     table.to_csv(path)
     return path
+
+
+def show_table(table: pd.DataFrame, name: str, *, notebook: str, root="figures") -> None:
+    """Save a table (save_table) and display it in the notebook."""
+    save_table(table, notebook, name, root)
+    display(table)
 
 
 def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, col_wrap=3):

@@ -87,9 +87,9 @@ quiet = False              # True: no progress bars
 
 # %%
 import math
+from functools import partial
 
 import pandas as pd
-from IPython.display import display
 
 from nkdlib import report
 from nkdlib.profiles import profile as profile_settings
@@ -142,13 +142,8 @@ def jobs_for(task, rate, seed):
     return out
 
 
-def show(table, name):
-    report.save_table(table, NB, name, root=figures_dir)
-    display(table)
-
-
-def runs(jobs):
-    return run_many(jobs, runs_dir, data_dir=data_dir, device=device, quiet=quiet)
+show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
+runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
 
 # %% [markdown]
 # ## Training

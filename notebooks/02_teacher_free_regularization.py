@@ -88,11 +88,10 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/02_teacher_f
 quiet = False              # True: no progress bars
 
 # %%
-import re
+from functools import partial
 
 import pandas as pd
 import seaborn as sns
-from IPython.display import display
 
 from nkdlib import report
 from nkdlib.profiles import profile as profile_settings
@@ -125,13 +124,8 @@ def jobs_for(pair, task, seed):
             for row, cfg in configs.items()]
 
 
-def show(table, name):
-    report.save_table(table, NB, re.sub(r"[^\w.-]+", "_", name), root=figures_dir)
-    display(table)
-
-
-def runs(jobs):
-    return run_many(jobs, runs_dir, data_dir=data_dir, device=device, quiet=quiet)
+show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
+runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
 
 # %% [markdown]
 # ## Tables 1–3 — GLUE, one table per teacher/student pair

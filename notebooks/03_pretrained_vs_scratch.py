@@ -98,8 +98,9 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/03_pretraine
 quiet = False              # True: no progress bars
 
 # %%
+from functools import partial
+
 import pandas as pd
-from IPython.display import display
 
 from nkdlib import report
 from nkdlib.profiles import profile as profile_settings
@@ -148,13 +149,8 @@ def vision_job(row, col, seed, method="ce", hp=None, **cfg):
             "config": make_config(**{**VISION, "seed": seed, "method": method, "hp": hp or {}, **cfg})}
 
 
-def show(table, name):
-    report.save_table(table, NB, name, root=figures_dir)
-    display(table)
-
-
-def runs(jobs):
-    return run_many(jobs, runs_dir, data_dir=data_dir, device=device, quiet=quiet)
+show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
+runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
 
 # %% [markdown]
 # ## Table 6 — ResNet-18 from scratch vs pre-trained

@@ -67,11 +67,13 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/04_cmd_ablat
 quiet = False              # True: no progress bars
 
 # %%
+from functools import partial
+
 import pandas as pd
-from IPython.display import display
 
 from nkdlib import report
 from nkdlib.profiles import profile as profile_settings
+from nkdlib.runs import histories
 from nkdlib.train import make_config, run_many
 
 NB = "04_cmd_ablations"
@@ -102,13 +104,8 @@ def single(name):
     return dict(method=method, hp=tf_reg_cifar if method == "tf_reg" else {})
 
 
-def show(table, name):
-    report.save_table(table, NB, name, root=figures_dir)
-    display(table)
-
-
-def runs(jobs):
-    return run_many(jobs, runs_dir, data_dir=data_dir, device=device, quiet=quiet)
+show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
+runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
 
 # %% [markdown]
 # ## Table 1 — self-KD method × knowledge (Zero / All / CMD-S / CMD-P)
@@ -173,8 +170,6 @@ show(report.mean_std_table(t7, "row", "col", "test_metric_0", average=False), "t
 # Fraction of the training set each model passed to its peer (H(p) < χ), CMD-S vs CMD-P.
 
 # %%
-from nkdlib.runs import histories
-
 fig2_runs = t1[(t1["row"] == "proselflc") & t1["col"].isin(["CMD-S", "CMD-P"])]
 h = histories(runs_dir, fig2_runs["run"]).merge(fig2_runs[["run", "col", "n_train"]], on="run")
 h = pd.concat([h.assign(direction="A → B", passed=h["passed_a2b"] / h["n_train"]),
