@@ -33,8 +33,8 @@
 # Profiles (parameter `profile`): `smoke` — tiny CIFAR-10 subsets and a 1/16-width
 # ResNet-18, every code path, 1–1.5 minutes on 2 CPU cores (numbers meaningless);
 # `small` — CIFAR-10 (20k training images), ResNet-18 at half width, 30 epochs: hours on a
-# CPU; on one H200 a two-model epoch on 9k images took 2.3 s, so the whole grid (about 60
-# runs, one seed) is of the order of an hour there; `paper` — CIFAR-100 (`task="cifar100"`, needs network), ResNet-34 for 100
+# CPU; on one H200 a two-model epoch on 9k images took 2.3 s, so one seed of the whole grid
+# (about 60 runs of ~2.3 min) takes roughly 2–3 hours there (an estimate); `paper` — CIFAR-100 (`task="cifar100"`, needs network), ResNet-34 for 100
 # epochs (lr 0.1, ÷10 at 50 and 80), as the paper. Offline there is no CIFAR-100: the
 # default task is CIFAR-10, so absolute numbers differ from the paper's.
 #
