@@ -15,6 +15,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -61,6 +62,12 @@ class RunDir:
 
     def save(self, name: str, obj) -> None:
         _atomic(self._file(name), lambda p: torch.save(obj, p))
+
+    def save_array(self, name: str, array) -> None:
+        def write(path):
+            with open(path, "wb") as f:   # a file object: np.save would append ".npy" to the tmp name
+                np.save(f, array)
+        _atomic(self._file(name), write)
 
     def load(self, name: str):
         path = self.path / name

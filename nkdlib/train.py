@@ -355,7 +355,7 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     store.write_json("config.json", cfg)
     metrics = trainer.fit(store)
     main = trainer.method.main
-    np.save(store._file("logits_train.npy"), trainer.predict(main, "train", best=True).numpy())
+    store.save_array("logits_train.npy", trainer.predict(main, "train", best=True).numpy())
     if cfg["save_model"]:
         store.save("model.pt", trainer.best[0][2])
     if trainer.steps_log:
