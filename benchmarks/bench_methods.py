@@ -15,13 +15,32 @@ import time
 import numpy as np
 import torch
 
+from nkdlib.inputs import make_inputs
 from nkdlib.models import build_model
-from nkdlib.train import Trainer, _task, make_config
+from nkdlib.tasks import task_for
+from nkdlib.config import make_config
+from nkdlib.train import Trainer
+
+
+class LiveTeacherTrainer(Trainer):
+    """Runs the frozen teacher's forward pass on every batch instead of reading cached logits:
+    what caching saves."""
+
+    def __init__(self, cfg, task, device, teacher):
+        super().__init__(cfg, task, device, quiet=True)
+        self.teacher = teacher.eval()
+        self.teacher_inputs = make_inputs(task.train.x, teacher, self.device, augment=False)
+
+    @torch.no_grad()
+    def teacher_batch(self, idx):
+        with self._autocast():
+            return self.teacher(self.teacher_inputs.batch(idx)).float()
 
 
 def epoch_seconds(cfg, device, repeats, teacher_logits=None, teacher_model=None):
-    trainer = Trainer(cfg, _task(cfg, None), device, quiet=True, teacher_logits=teacher_logits,
-                      teacher_model=teacher_model)
+    task = task_for(cfg)
+    trainer = (LiveTeacherTrainer(cfg, task, device, teacher_model) if teacher_model is not None
+               else Trainer(cfg, task, device, quiet=True, teacher_logits=teacher_logits))
     times = []
     for _ in range(repeats + 1):                 # first epoch warms up (allocations, kernels)
         if device == "cuda":
@@ -51,7 +70,7 @@ def main():
     base = dict(task=args.task, models=[args.model], width=args.width, max_train=args.train, max_test=100,
                 optimizer="sgd", lr=0.05, batch_size=args.batch, epochs=10 * (args.repeats + 1),
                 schedule="constant", noise_rate=0.4)
-    task = _task(make_config(**base), None)
+    task = task_for(make_config(**base))
     cached = np.random.default_rng(0).normal(size=(len(task.train), task.num_classes)).astype(np.float32)
     teacher = build_model(args.teacher, task.num_classes, width=args.width).to(args.device)
     dummy = make_config(**base, method="ce")   # kd's teacher config is only a cache key here

@@ -10,7 +10,7 @@ size; a second pass times the data alone (no model). Each pipeline is timed
 
     python -m benchmarks.bench_pipeline                 # CPU: width 0.25, 0 workers
     python -m benchmarks.bench_pipeline --device cuda   # GPU: full width, 8 workers
-    python -m benchmarks.bench_pipeline --real          # real CIFAR-10 (nkdlib.data)
+    python -m benchmarks.bench_pipeline --real          # real CIFAR-10 (nkdlib.tasks)
 """
 
 import argparse
@@ -107,8 +107,8 @@ def no_model(args):
 def load_images(args):
     """uint8 (N, 32, 32, 3) images and (N,) labels: real CIFAR-10, or random ones."""
     if args.real:
-        from nkdlib.data import load_task
-        train = load_task("cifar10", max_train=args.images, valid_frac=0.0).train
+        from nkdlib.tasks import make_task
+        train = make_task("cifar10", max_train=args.images, valid_frac=0.0).train
         return train.x[:args.images], train.y[:args.images]
     rng = np.random.default_rng(0)
     return (rng.integers(0, 256, (args.images, 32, 32, 3), dtype=np.uint8),
@@ -127,7 +127,7 @@ def main():
     p.add_argument("--images", type=int, default=5000, help="data set size")
     p.add_argument("--workers", type=int, help="DataLoader workers (default 8 on GPU, 0 on CPU)")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--real", action="store_true", help="real CIFAR-10 via nkdlib.data.load_task")
+    p.add_argument("--real", action="store_true", help="real CIFAR-10 via nkdlib.tasks.make_task")
     args = p.parse_args()
     args.device = torch.device(args.device)
     on_gpu = args.device.type == "cuda"

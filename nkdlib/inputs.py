@@ -9,21 +9,16 @@ already on the object's device.
 """
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import files
 from .models import load_tokenizer
 
 CACHE_VERSION = "1"  # bump when the on-disk token format changes
-
-
-def default_cache_dir():
-    """$NKD_CACHE_DIR/tokens (the nkdlib cache root data.py uses too), else ~/.cache/nkdlib/tokens."""
-    return Path(os.environ.get("NKD_CACHE_DIR") or Path.home() / ".cache" / "nkdlib").expanduser() / "tokens"
 
 
 class TextInputs:
@@ -37,7 +32,7 @@ class TextInputs:
 
     def __init__(self, texts, tokenizer_name, max_length=128, device="cpu", cache_dir=None):
         self.device = torch.device(device)
-        path = Path(cache_dir or default_cache_dir()) / f"{_text_key(texts, tokenizer_name, max_length)}.npz"
+        path = Path(cache_dir or files.cache_dir("tokens")) / f"{_text_key(texts, tokenizer_name, max_length)}.npz"
         self.cache_hit = path.exists()
         if self.cache_hit:
             with np.load(path) as f:
@@ -45,9 +40,7 @@ class TextInputs:
         else:
             arrays = _tokenize(texts, load_tokenizer(tokenizer_name), max_length)
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # atomic: parallel runs share the cache
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path)
+            files.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # parallel runs share the cache
         self.pad_id = int(arrays.pop("pad_id"))
         offsets = torch.from_numpy(arrays.pop("offsets"))  # (N+1,) row starts into the flat ids
         self.starts = offsets[:-1].to(self.device)

@@ -16,6 +16,7 @@ Conventions:
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -67,7 +68,8 @@ def _mix(labels, other, w):
 # ---------------------------------------------------------------- single-model losses
 
 def ce(logits, labels):
-    """H(q, p): cross-entropy with the annotated label (all three papers)."""
+    """H(q, p): cross-entropy with the annotated label (label-reg eq. 1's first term;
+    noisy-KD eq. 1's L_CE; CMD Table 2's CE)."""
     return F.cross_entropy(logits, labels)
 
 
@@ -77,7 +79,7 @@ def ls_target(labels, num_classes, w):
 
 
 def ls(logits, labels, w=0.1):
-    """H((1 - w) q + w u, p): label smoothing (label-reg uses w = 0.1)."""
+    """H((1 - w) q + w u, p): label smoothing (label-reg eq. 3, w = 0.1; CMD Table 2's LS)."""
     return soft_cross_entropy(logits, ls_target(labels, logits.shape[-1], w).to(logits.dtype))
 
 
@@ -88,22 +90,30 @@ def tf_reg_teacher(labels, num_classes, a):
 
 
 def tf_reg(logits, labels, w=0.5, a=0.95, temperature=1.0):
-    """Teacher-free regularisation with the virtual teacher p_d (tf_reg_teacher).
+    """Teacher-free regularisation (TF-reg, Yuan et al. 2020) with the virtual teacher p_d (tf_reg_teacher).
 
-    temperature == 1 (label-reg eq. 5, its GLUE setting w=0.5, a=0.95):
-        H((1 - w) q + w p_d, p).
-    temperature T != 1 (Yuan et al. 2020's CIFAR form, label-reg Table 13:
-    T=20, w=0.1, a=0.99):
-        (1 - w) H(q, p) + w T^2 KL(softmax(p_d / T) || softmax(z / T)).
-    Softmax ignores the constant (1 - a)/(K - 1) in p_d, so softmax(p_d / T) is
-    Yuan's softmax(a' onehot / T) with a' = a - (1 - a)/(K - 1).
+    T = temperature == 1: label-reg eq. 5 (its GLUE setting w=0.5, a=0.95, T=1):
+        H((1 - w) q + w p_d, p) = (1 - w) H(q, p) + w H(p_d, p).
+    T != 1: the form of Yuan et al.'s released code (``loss_kd_regularization``,
+    my_loss_function.py), which label-reg follows on CIFAR-100 (Table 13: T=20,
+    w=0.1; the code's a = 0.99):
+        (1 - w) H(q, p) + w KL(softmax(p_d / T) || p),   p = softmax(z).
+    The teacher's *probabilities* p_d are divided by T and re-softmaxed; the
+    student is not divided by T and there is no T^2. KL is summed over classes
+    and averaged over the batch; the code averages nn.KLDivLoss over batch and
+    classes, then multiplies by ``multiplier`` (100 for CIFAR-100): the same
+    value when multiplier = K, multiplier / K times this one otherwise.
+    The forms do not meet at T = 1: the code's would use softmax(p_d), a far
+    flatter teacher than p_d (K = 2, a = 0.95: [0.71, 0.29] against [0.95, 0.05]).
+    Limits of the T != 1 form: T -> inf gives teacher u, so the loss is
+    H((1 - w) q + w u, p) - w log K (label smoothing up to a constant);
+    T -> 0 gives teacher q, so the loss is H(q, p).
     logits: (N, C); labels: (N,).
     """
     p_d = tf_reg_teacher(labels, logits.shape[-1], a).to(logits.dtype)
     if temperature == 1.0:
         return soft_cross_entropy(logits, _mix(labels, p_d, w))
-    t = temperature
-    return (1.0 - w) * ce(logits, labels) + w * t * t * kl_div(F.softmax(p_d / t, dim=-1), logits / t)
+    return (1.0 - w) * ce(logits, labels) + w * kl_div(F.softmax(p_d / temperature, dim=-1), logits)
 
 
 def cp(logits, labels, beta):
@@ -123,7 +133,7 @@ def boot_soft_target(logits, labels, eps):
 
 
 def boot_soft(logits, labels, eps):
-    """H((1 - ε) q + ε sg(p), p): Boot-soft with a fixed ε."""
+    """H((1 - ε) q + ε sg(p), p): Boot-soft with a fixed ε (Reed et al. 2015; CMD Table 2)."""
     return soft_cross_entropy(logits, boot_soft_target(logits, labels, eps))
 
 
@@ -146,9 +156,12 @@ def _sample_confidence(probs):
 
 
 def proselflc_epsilon(probs, progress, b1):
-    """ProSelfLC trust ε = g(t) l(p), g(t) = h(t/Γ - 0.5, b1) (CMD eq. 5).
+    """ProSelfLC trust ε = g(t) l(p), g(t) = h(t/Γ - 0.5, b1) (CMD eq. 5; Wang et al. 2021).
 
     probs: (N, C); progress = t/Γ in [0, 1]. -> (N,), detached.
+    g runs from h(-0.5, b1) at t/Γ = 0 through 1/2 at t/Γ = 1/2 to h(0.5, b1)
+    at t/Γ = 1 (b1 = 6: 0.0474, 0.5, 0.9526). ProSelfLC's released code counts
+    t from 1 (epochs, or iterations over all epochs), so its t/Γ runs 1/Γ .. 1.
     """
     return logistic(progress - 0.5, b1) * _sample_confidence(probs)
 
@@ -216,6 +229,7 @@ def kd(student_logits, labels, teacher_logits, w=0.5, tau=1.0):
 def sym_kl(logits_a, logits_b):
     """mean_i KL(p_a || p_b) + KL(p_b || p_a) = mean_i sum_k (p_a - p_b)(log p_a - log p_b).
 
+    noisy-KD eq. 1's L_KD, "the forward and reverse KL".
     Symmetric in value; logits_a is the detached reference, so the gradient
     flows only into logits_b. logits_a, logits_b: (N, C).
     """
@@ -256,7 +270,10 @@ def kdcl_target(logits_list):
 
 
 def kdcl(logits, labels, ensemble_probs, w=0.5):
-    """(1 - w) H(q, p) + w KL(ens || p): one KDCL student's loss. ensemble_probs: (N, C)."""
+    """(1 - w) H(q, p) + w KL(ens || p): one KDCL student's loss (Guo et al. 2020; CMD §2.2).
+
+    ensemble_probs: (N, C), from kdcl_target.
+    """
     return (1.0 - w) * ce(logits, labels) + w * kl_div(ensemble_probs, logits)
 
 
@@ -269,6 +286,9 @@ def cmd_threshold(num_classes, eta, progress, b2):
     χ falls (CMD-P default). η in (0, 1] -> χ >= H(u) at progress 0.5 ("All";
     a uniform p, H = H(u), passes only if χ > H(u)); η = inf -> 0.0 and η < 0 ->
     negative ("Zero": no entropy is below it). η = 0 is a ValueError.
+    progress = t/Γ, t the epoch and Γ the number of epochs (CMD eq. 12), so
+    2 h(t/Γ - 0.5, b2) runs from 2 h(-0.5, b2) to 2 h(0.5, b2): b2 = -6 gives
+    1.9051 .. 1 .. 0.0949 at t/Γ = 0, 1/2, 1.
     """
     if eta == 0 or math.isnan(eta):
         raise ValueError(f"eta must be nonzero (use inf for zero knowledge), got {eta}")
@@ -276,12 +296,15 @@ def cmd_threshold(num_classes, eta, progress, b2):
 
 
 def _cmd_masks(p_a, p_b, threshold):
-    """(B's confident samples, A's confident samples): H(p_B) < χ and H(p_A) < χ, (N,) bool."""
+    """(B's confident samples, A's confident samples): H(p_B) < χ and H(p_A) < χ (CMD eq. 8-9), (N,) bool."""
     return entropy(p_b.detach()) < threshold, entropy(p_a.detach()) < threshold
 
 
 def cmd_selected(p_a, p_b, threshold):
-    """(n_b2a, n_a2b): how many samples B passes to A (H(p_B) < χ) and A to B (H(p_A) < χ)."""
+    """(n_b2a, n_a2b): how many samples B passes to A (H(p_B) < χ) and A to B (H(p_A) < χ).
+
+    The conditions of CMD eq. 8-9; the counts of CMD Fig. 2.
+    """
     to_a, to_b = _cmd_masks(p_a, p_b, threshold)
     return int(to_a.sum()), int(to_b.sum())
 
@@ -312,30 +335,41 @@ def cmd_losses(q_a, q_b, p_a, p_b, threshold):
 # ---------------------------------------------------------------- co-teaching
 
 def co_teaching_forget_rate(epoch, rate, ramp_epochs=10):
-    """rate · min(epoch / ramp_epochs, 1): linear ramp of the forget rate (Han et al. 2018).
+    """Forget rate of Co-teaching in 0-based training epoch ``epoch`` (Han et al. 2018).
 
-    epoch counts from 0, so the first epoch forgets nothing; ramp_epochs <= 0
-    means no ramp.
+    As Han et al.'s released main.py: ``rate_schedule = ones(n_epoch) * r;
+    rate_schedule[:T_k] = linspace(0, r, T_k)``, read at their epoch index,
+    which is 1 for the first trained epoch (index 0 is the untrained model).
+    Our epoch e is their index e + 1, so with T_k = ramp_epochs:
+        forget(e) = linspace(0, r, T_k)[e + 1] = r (e + 1) / (T_k - 1)  if e + 1 < T_k,
+                    r                                                     otherwise.
+    The first trained epoch already forgets r / (T_k - 1), and r is reached at
+    e = T_k - 2 (the 9th trained epoch for T_k = 10). ramp_epochs <= 1: r from
+    the start. Their exponent c of r^c (default 1) is not supported.
     """
-    if ramp_epochs <= 0:
-        return rate
-    return rate * min(epoch / ramp_epochs, 1.0)
+    i = epoch + 1
+    return float(np.linspace(0.0, rate, ramp_epochs)[i]) if i < ramp_epochs else rate
 
 
 def co_teaching_losses(logits_a, logits_b, labels, forget_rate):
-    """(loss_a, loss_b) of Co-teaching (Han et al. 2018; CMD Table 4 baseline).
+    """(loss_a, loss_b, kept) of Co-teaching (Han et al. 2018, Algorithm 1; CMD Table 4 baseline).
 
     Each model ranks the batch by its own per-sample CE and keeps its
-    round((1 - forget_rate) N) smallest-loss samples (at least one); its PEER
-    trains on them: loss_a = mean CE of A over B's selection, loss_b = mean CE
-    of B over A's selection. logits_a, logits_b: (N, C); labels: (N,).
+    kept = max(1, int((1 - forget_rate) N)) smallest-loss samples; its PEER
+    trains on them:
+        loss_a = mean_{i in D_B} H(q_i, p_A,i),  loss_b = mean_{i in D_A} H(q_i, p_B,i),
+    D_M the samples model M keeps. int() truncates, as ``num_remember`` in Han
+    et al.'s loss.py; the max(1, .) only replaces their empty selection (nan).
+    kept (an int) is the number of samples in each loss. Their loss.py also
+    divides the mean by num_remember once more; here the loss is the plain mean.
+    logits_a, logits_b: (N, C); labels: (N,).
     """
     if not 0.0 <= forget_rate < 1.0:
         raise ValueError(f"forget_rate must be in [0, 1), got {forget_rate}")
     ce_a = F.cross_entropy(logits_a, labels, reduction="none")
     ce_b = F.cross_entropy(logits_b, labels, reduction="none")
-    keep = max(1, int(round((1.0 - forget_rate) * labels.shape[0])))
+    kept = max(1, int((1.0 - forget_rate) * labels.shape[0]))
     # stable sort: ties resolve by index, so the selection is deterministic
-    chosen_by_a = torch.argsort(ce_a.detach(), stable=True)[:keep]
-    chosen_by_b = torch.argsort(ce_b.detach(), stable=True)[:keep]
-    return ce_a[chosen_by_b].mean(), ce_b[chosen_by_a].mean()
+    chosen_by_a = torch.argsort(ce_a.detach(), stable=True)[:kept]
+    chosen_by_b = torch.argsort(ce_b.detach(), stable=True)[:kept]
+    return ce_a[chosen_by_b].mean(), ce_b[chosen_by_a].mean(), kept

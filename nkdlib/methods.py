@@ -6,12 +6,19 @@ The trainer (nkdlib.train) calls, for every batch,
 
 and steps model k's optimiser on losses[k] (None = model k does not step this batch).
 Peer and teacher targets are detached inside nkdlib.losses, so a model's loss only
-reaches that model's parameters. `batch` carries y (B,) labels, idx (B,) row indices
-into the train split, progress t/Γ in [0, 1], epoch, step and teacher (B, C) logits.
+reaches that model's parameters. Between epochs a method sees the run only through a
+`RunView`: it may read predictions, the valid split's labels and noise mask and the
+seed, and change the training labels by returning new ones from `on_epoch_start`.
 
 Hyper-parameter names (`hp`): w weights the soft term, eps/beta/b1/b2/eta/rho/a/tau as
-in the papers; see DEFAULTS. Paper name -> method name is in METHODS.
+in the papers; see DEFAULTS. Paper name -> method name is in METHODS; every entry is a
+class, so `METHODS[name].needs_teacher` is read without building one.
 """
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -42,11 +49,33 @@ DEFAULTS = {
 }
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What a method sees of one training batch (B rows, C classes)."""
+    y: torch.Tensor                 # (B,) current training labels
+    idx: torch.Tensor               # (B,) row indices into the train split
+    progress: float                 # t/Γ in (0, 1]: training progress, 1 at the last epoch or step
+    epoch: int                      # from 0
+    step: int                       # global optimiser step, from 1
+    teacher: torch.Tensor | None    # (B, C) frozen-teacher logits (methods with needs_teacher)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What a method may read of its run between epochs (N = train size, V = valid size)."""
+    predict: Callable[..., torch.Tensor]   # predict(k, split, best=False) -> (N_split, C) logits of model k, CPU
+    labels: torch.Tensor                   # (N,) current training labels, CPU
+    valid_labels: np.ndarray               # (V,) noisy valid labels
+    valid_noisy: np.ndarray                # (V,) bool: which valid labels are corrupted (known, noisy-KD §3.2)
+    train_noisy: np.ndarray                # (N,) bool: for reporting only (label refinement's precision/recall)
+    seed: int
+
+
 class Method:
     """Base: one model trained on its own loss. Subclasses set num_models etc."""
 
     num_models = 1
-    needs_teacher = False   # kd, kd_sym: cached logits of a frozen teacher run
+    needs_teacher = False   # kd, kd_sym, self_kd: cached logits of a frozen teacher run
     main = 0                # index of the model whose numbers are "the" result
 
     def __init__(self, hp: dict, num_classes: int, noise_rate: float = 0.0):
@@ -56,10 +85,11 @@ class Method:
     def count(self, name, value):
         self.counts[name] = self.counts.get(name, 0) + int(value)
 
-    def on_epoch_start(self, trainer, epoch):
-        """Hook before an epoch's first batch (label refinement, self-distillation)."""
+    def on_epoch_start(self, run: RunView, epoch: int) -> torch.Tensor | None:
+        """Hook before an epoch's first batch; returns new (N,) training labels or None."""
+        return None
 
-    def on_epoch_end(self, trainer, epoch):
+    def on_epoch_end(self, epoch: int):
         """Hook after an epoch's last batch."""
 
     def epoch_stats(self) -> dict:
@@ -76,43 +106,71 @@ class Method:
 
 class SelfTarget(Method):
     """ce, ls, cp, boot_soft, proselflc, mconf: H(q̃, p) with q̃ a self-KD refined label
-    (CMD Table 2); cp is H(q,p) − β·H(p). Keeps Mconf's r per model (CMD eq. 6: from
-    the latest full pass over the training set; 0 before the first pass)."""
+    (CMD Table 2); cp is H(q,p) − β·H(p). Mutual methods (hp["target"]) use it per model.
+    Keeps Mconf's r per model (CMD eq. 6: from the latest full pass over the training
+    set; 0 before the first pass)."""
 
-    def __init__(self, kind, hp, num_classes, noise_rate=0.0, num_models=1, target_hp=None):
+    kind = "ce"
+
+    def __init__(self, hp, num_classes, noise_rate=0.0):
         super().__init__(hp, num_classes, noise_rate)
-        self.kind, self.num_models = kind, num_models
-        # the self-KD method's own hyper-parameters (w, eps, beta, b1, rho)
-        self.target_hp = method_hp(kind, target_hp) if target_hp is not None else hp
-        self.r = [0.0] * num_models
-        self._entropy = [0.0] * num_models
-        self._seen = 0
+        if "target" in hp:   # a mutual method: its self-KD target and that target's own hp
+            self.kind, self.target_hp = hp["target"], method_hp(hp["target"], hp["target_hp"])
+        else:
+            self.target_hp = hp
+        self.r = [0.0] * self.num_models
+        self._entropy, self._seen = [0.0] * self.num_models, [0] * self.num_models
 
     def target(self, k, logits, batch):
+        if self.kind == "mconf":   # every pass over a batch adds to model k's r of the next epoch
+            self._entropy[k] += L.entropy(F.softmax(logits.detach().float(), -1)).sum().item()
+            self._seen[k] += len(batch.y)
         return L.self_target(self.kind, logits, batch.y, progress=batch.progress, r=self.r[k], **self.target_hp)
 
-    def self_loss(self, k, logits, target, batch):
-        if self.kind == "mconf":
-            self._entropy[k] += L.entropy(F.softmax(logits.detach().float(), -1)).sum().item()
+    def self_loss(self, logits, target, batch):
         if self.kind == "cp":
             return L.cp(logits, batch.y, self.target_hp["beta"])
         return L.soft_cross_entropy(logits, target)
 
     def losses(self, logits, batch):
-        self._seen += len(batch.y)
-        return [self.self_loss(k, z, self.target(k, z, batch), batch) for k, z in enumerate(logits)]
+        return [self.self_loss(z, self.target(k, z, batch), batch) for k, z in enumerate(logits)]
 
-    def on_epoch_end(self, trainer, epoch):
-        if self.kind == "mconf" and self._seen:
+    def on_epoch_end(self, epoch):
+        if self.kind == "mconf":
             # r = 1 − ΣH(p_i) / (n·H(u)) over this epoch's pass
-            self.r = [1 - e / (self._seen * np.log(self.num_classes)) for e in self._entropy]
-        self._entropy, self._seen = [0.0] * self.num_models, 0
+            self.r = [1 - e / (n * np.log(self.num_classes)) if n else r
+                      for e, n, r in zip(self._entropy, self._seen, self.r)]
+        self._entropy, self._seen = [0.0] * self.num_models, [0] * self.num_models
 
     def state_dict(self):
         return {"r": self.r}
 
     def load_state_dict(self, state):
         self.r = state["r"]
+
+
+class CE(SelfTarget):
+    kind = "ce"
+
+
+class LS(SelfTarget):
+    kind = "ls"
+
+
+class CP(SelfTarget):
+    kind = "cp"
+
+
+class BootSoft(SelfTarget):
+    kind = "boot_soft"
+
+
+class ProSelfLC(SelfTarget):
+    kind = "proselflc"
+
+
+class Mconf(SelfTarget):
+    kind = "mconf"
 
 
 class TfReg(Method):
@@ -150,14 +208,14 @@ class SelfDstl(Method):
         super().__init__(hp, num_classes, noise_rate)
         self.soft = None   # (N_train, C) logits of the best warm-up checkpoint
 
-    def on_epoch_start(self, trainer, epoch):
+    def on_epoch_start(self, run, epoch):
         if epoch == self.hp["warm_epochs"] and self.soft is None:
-            self.soft = trainer.predict(0, "train", best=True)
+            self.soft = run.predict(0, "train", best=True)
 
     def losses(self, logits, batch):
         if self.soft is None:
             return [L.ce(logits[0], batch.y)]
-        return [L.kd(logits[0], batch.y, self.soft[batch.idx], self.hp["w"], 1.0)]
+        return [L.kd(logits[0], batch.y, self.soft[batch.idx.cpu()].to(logits[0].device), self.hp["w"], 1.0)]
 
     def state_dict(self):
         return {"soft": self.soft}
@@ -189,27 +247,24 @@ class CoDistillLR(CoDistill):
         super().__init__(hp, num_classes, noise_rate)
         self.refined = False
 
-    def on_epoch_start(self, trainer, epoch):
+    def on_epoch_start(self, run, epoch):
         if epoch != self.hp["refine_epoch"] or self.refined:
-            return
+            return None
         def features(split, labels):
             y = torch.as_tensor(labels)
-            return torch.stack([F.cross_entropy(trainer.predict(k, split), y, reduction="none")
+            return torch.stack([F.cross_entropy(run.predict(k, split), y, reduction="none")
                                 for k in (0, 1)], 1).numpy()
-        valid = trainer.task.valid
-        forest = RandomForestClassifier(self.hp["trees"], random_state=trainer.config["seed"])
-        forest.fit(features("valid", valid.y), valid.noisy)
-        labels = trainer.labels.cpu()
-        flagged = torch.as_tensor(forest.predict(features("train", labels)).astype(bool))
-        teacher_argmax = trainer.predict(0, "train").argmax(1)
-        new = torch.where(flagged, teacher_argmax, labels)
-        trainer.labels = new.to(trainer.labels.device)
-        truth = torch.as_tensor(trainer.task.train.noisy)
+        forest = RandomForestClassifier(self.hp["trees"], random_state=run.seed)
+        forest.fit(features("valid", run.valid_labels), run.valid_noisy)
+        flagged = torch.as_tensor(forest.predict(features("train", run.labels)).astype(bool))
+        new = torch.where(flagged, run.predict(0, "train").argmax(1), run.labels)
+        truth = torch.as_tensor(run.train_noisy)
         hits = (flagged & truth).sum().item()
-        self.counts.update(lr_flagged=int(flagged.sum()), lr_changed=int((new != labels).sum()),
+        self.counts.update(lr_flagged=int(flagged.sum()), lr_changed=int((new != run.labels).sum()),
                            lr_precision=hits / max(int(flagged.sum()), 1),
                            lr_recall=hits / max(int(truth.sum()), 1))
         self.refined = True
+        return new
 
     def state_dict(self):
         return {"refined": self.refined}
@@ -218,19 +273,22 @@ class CoDistillLR(CoDistill):
         self.refined = state["refined"]
 
 
-class MKD(SelfTarget):
-    """SyncMKD (CMD eq. 3, DML) and AsyncMKD (CMD eq. 2): each model
-    (1−ε)H(q̃_k, p_k) + ε·KL(p_j ‖ p_k); async updates one model per iteration."""
+class SyncMKD(SelfTarget):
+    """SyncMKD (CMD eq. 3, DML): each model (1−ε)H(q̃_k, p_k) + ε·KL(p_j ‖ p_k)."""
 
-    def __init__(self, hp, num_classes, noise_rate=0.0, asynchronous=False):
-        super().__init__(hp["target"], hp, num_classes, noise_rate, 2, hp["target_hp"])
-        self.asynchronous = asynchronous
+    num_models = 2
 
     def losses(self, logits, batch):
-        self._seen += len(batch.y)
-        out = [L.mkd(z, self.target(k, z, batch), logits[1 - k], self.hp["eps"]) for k, z in enumerate(logits)]
-        if self.asynchronous:
-            out[batch.step % 2] = None   # t%2 = 1 trains A, t%2 = 0 trains B (eq. 2, t from 1)
+        return [L.mkd(z, self.target(k, z, batch), logits[1 - k], self.hp["eps"]) for k, z in enumerate(logits)]
+
+
+class AsyncMKD(SyncMKD):
+    """AsyncMKD (CMD eq. 2): SyncMKD's losses, but iteration t updates only model A when
+    t is odd and only model B when t is even (t from 1)."""
+
+    def losses(self, logits, batch):
+        out = super().losses(logits, batch)
+        out[batch.step % 2] = None
         return out
 
 
@@ -249,11 +307,9 @@ class CMD(SelfTarget):
     L_A = H(q̃_A, p_A) + Σ_{i: H(p_B,i) < χ} H(q̃_B,i, p_A,i) / B, symmetric for B, with
     q̃ from a self-KD method and χ = H(u)/η · 2h(t/Γ − 0.5, b2)."""
 
-    def __init__(self, hp, num_classes, noise_rate=0.0):
-        super().__init__(hp["target"], hp, num_classes, noise_rate, 2, hp["target_hp"])
+    num_models = 2
 
     def losses(self, logits, batch):
-        self._seen += len(batch.y)
         chi = L.cmd_threshold(self.num_classes, self.hp["eta"], batch.progress, self.hp["b2"])
         targets = [self.target(k, z, batch) for k, z in enumerate(logits)]
         probs = [F.softmax(z.float(), -1) for z in logits]
@@ -261,8 +317,8 @@ class CMD(SelfTarget):
         n_b2a, n_a2b = L.cmd_selected(probs[0], probs[1], chi)
         self.count("passed_b2a", n_b2a)
         self.count("passed_a2b", n_a2b)
-        return [self.self_loss(0, logits[0], targets[0], batch) + b2a,
-                self.self_loss(1, logits[1], targets[1], batch) + a2b]
+        return [self.self_loss(logits[0], targets[0], batch) + b2a,
+                self.self_loss(logits[1], targets[1], batch) + a2b]
 
 
 class CoTeaching(Method):
@@ -274,43 +330,80 @@ class CoTeaching(Method):
     def losses(self, logits, batch):
         rate = self.hp["forget"] if self.hp["forget"] is not None else self.noise_rate
         forget = L.co_teaching_forget_rate(batch.epoch, rate, self.hp["ramp_epochs"])
-        kept = len(batch.y) - round(forget * len(batch.y))
+        loss_a, loss_b, kept = L.co_teaching_losses(logits[0], logits[1], batch.y, forget)
         self.count("passed_b2a", kept)
         self.count("passed_a2b", kept)
-        return list(L.co_teaching_losses(logits[0], logits[1], batch.y, forget))
+        return [loss_a, loss_b]
 
 
 METHODS = {
-    "ce": lambda hp, c, r: SelfTarget("ce", hp, c, r),             # Finetune / w/o KD / Base
-    "ls": lambda hp, c, r: SelfTarget("ls", hp, c, r),
-    "cp": lambda hp, c, r: SelfTarget("cp", hp, c, r),
-    "boot_soft": lambda hp, c, r: SelfTarget("boot_soft", hp, c, r),
-    "proselflc": lambda hp, c, r: SelfTarget("proselflc", hp, c, r),
-    "mconf": lambda hp, c, r: SelfTarget("mconf", hp, c, r),
+    "ce": CE,                    # Finetune / w/o KD / Base
+    "ls": LS,
+    "cp": CP,
+    "boot_soft": BootSoft,
+    "proselflc": ProSelfLC,
+    "mconf": Mconf,
     "tf_reg": TfReg,
     "kd": KD,
     "self_kd": KD,
-    "kd_sym": KDSym,                                                # Vanilla KD
-    "self_dstl": SelfDstl,                                          # Self-DSTL
-    "co_distill": CoDistill,                                        # CD
-    "co_distill_lr": CoDistillLR,                                   # CD+LR
-    "sync_mkd": MKD,                                                # SyncMKD / DML
-    "async_mkd": lambda hp, c, r: MKD(hp, c, r, asynchronous=True),
+    "kd_sym": KDSym,             # Vanilla KD
+    "self_dstl": SelfDstl,       # Self-DSTL
+    "co_distill": CoDistill,     # CD
+    "co_distill_lr": CoDistillLR,  # CD+LR
+    "sync_mkd": SyncMKD,         # SyncMKD / DML
+    "async_mkd": AsyncMKD,
     "kdcl": KDCL,
-    "cmd": CMD,                                                     # CMD-S (b2=0) / CMD-P
+    "cmd": CMD,                  # CMD-S (b2=0) / CMD-P
     "co_teaching": CoTeaching,
 }
 
 
+def _real(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _count(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+
+
+# hp name: (test, what it allows)
+HP_CHECKS = {
+    "w": (lambda v: _real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "eps": (lambda v: _real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "beta": (lambda v: _real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "a": (lambda v: _real(v) and 0 < v <= 1, "a number in (0, 1]"),
+    "rho": (lambda v: _real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "tau": (lambda v: _real(v) and 0 < v < math.inf, "a number > 0"),
+    "eta": (lambda v: _real(v) and v > 0, "a number > 0 (inf: pass nothing)"),
+    "b1": (lambda v: _real(v) and math.isfinite(v), "a finite number"),
+    "b2": (lambda v: _real(v) and math.isfinite(v), "a finite number"),
+    "warm_epochs": (_count, "an integer >= 0"),
+    "refine_epoch": (_count, "an integer >= 0"),
+    "ramp_epochs": (_count, "an integer >= 0"),
+    "trees": (lambda v: _count(v) and v >= 1, "an integer >= 1"),
+    "forget": (lambda v: v is None or (_real(v) and 0 <= v < 1), "None (the noise rate) or a number in [0, 1)"),
+    "target": (lambda v: v in L.SELF_KD_TARGETS, f"one of {list(L.SELF_KD_TARGETS)}"),
+    "target_hp": (lambda v: isinstance(v, dict), "a dict of the target method's hyper-parameters"),
+}
+
+
 def method_hp(name: str, hp: dict | None = None) -> dict:
-    """The method's default hyper-parameters updated with `hp`; unknown names raise."""
+    """The method's default hyper-parameters updated with `hp`; an unknown name or a value
+    out of range raises ValueError naming it and what is allowed."""
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
     unknown = set(hp or {}) - set(DEFAULTS[name])
     if unknown:
         raise ValueError(f"method {name!r} has no hyper-parameter(s) {sorted(unknown)}; "
                          f"it takes {sorted(DEFAULTS[name]) or 'none'}")
-    return {**DEFAULTS[name], **(hp or {})}
+    out = {**DEFAULTS[name], **(hp or {})}
+    for key, value in out.items():
+        test, allowed = HP_CHECKS[key]
+        if not test(value):
+            raise ValueError(f"method {name!r}: hp {key}={value!r} must be {allowed}")
+    if "target" in out:
+        method_hp(out["target"], out["target_hp"])   # the target's own hp, checked by name
+    return out
 
 
 def build_method(name: str, hp: dict, num_classes: int, noise_rate: float = 0.0) -> Method:

@@ -55,6 +55,11 @@ def _is_hub_name(name):
     return "/" in name or os.path.exists(name) or name in HUB_NAMES
 
 
+def is_model_name(name) -> bool:
+    """True if build_model knows `name`: a built-in name, a hub id or a local folder."""
+    return isinstance(name, str) and (name in MODEL_NAMES or _is_hub_name(name))
+
+
 @functools.lru_cache(maxsize=None)
 def load_tokenizer(name):
     """The tokenizer of text model `name` (built-in names share MiniLM's WordPiece vocabulary)."""

@@ -1,29 +1,36 @@
 """Run the paper notebooks with papermill: `python -m nkdlib.notebooks [--profile P] [--out DIR]`.
 
-Executed copies go to DIR; figures to figures/<notebook>/; runs to the notebooks' run
-store (reused by the next call).
+A notebook's source is notebooks/NN_<name>.py (jupytext py:percent, what people edit and
+diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. Figures go to
+figures/<notebook>/; runs to the notebooks' run store (reused by the next call).
 """
 import argparse
 import time
 from pathlib import Path
 
+import jupytext
 import papermill
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def notebooks() -> list[Path]:
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    """The notebooks' sources, notebooks/NN_*.py, in order."""
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
 
 
-def execute(notebook: Path, out_dir, **parameters) -> float:
-    """Execute one notebook into out_dir/<name>.ipynb; returns wall seconds. Raises
-    papermill's PapermillExecutionError (with the failing cell) when a cell fails."""
+def execute(source: Path, out_dir, **parameters) -> float:
+    """Build the notebook of `source` into out_dir/<stem>.ipynb and execute it there with
+    `parameters`; returns wall seconds. Raises papermill's PapermillExecutionError (with the
+    failing cell) when a cell fails."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    notebook = out_dir / f"{source.stem}.ipynb"
     start = time.time()
-    papermill.execute_notebook(str(notebook), str(out_dir / notebook.name), parameters=parameters,
-                               cwd=str(NOTEBOOK_DIR), kernel_name="python3", progress_bar=False)
+    jupytext.write(jupytext.read(source), notebook)
+    # papermill reads the whole input before it writes, so the executed copy can replace the built one
+    papermill.execute_notebook(str(notebook), str(notebook), parameters=parameters, cwd=str(NOTEBOOK_DIR),
+                               kernel_name="python3", progress_bar=False)
     return time.time() - start
 
 
@@ -34,11 +41,11 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 04")
     args = parser.parse_args(argv)
     params = {"profile": args.profile} if args.profile else {}
-    for nb in notebooks():
-        if args.only and not any(nb.name.startswith(p) for p in args.only):
+    for source in notebooks():
+        if args.only and not any(source.name.startswith(p) for p in args.only):
             continue
-        seconds = execute(nb, args.out, **params)
-        print(f"{nb.name}: {seconds:.0f} s -> {Path(args.out) / nb.name}", flush=True)
+        seconds = execute(source, args.out, **params)
+        print(f"{source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}", flush=True)
 
 
 if __name__ == "__main__":

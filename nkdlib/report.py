@@ -6,7 +6,6 @@ PDF under figures/<notebook>/, tables as CSV beside them.
 import re
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -21,9 +20,12 @@ def style():
 
 def mean_std_table(df: pd.DataFrame, rows, cols, value="test_metric", scale=100.0, average=True,
                    row_order=None, col_order=None) -> pd.DataFrame:
-    """Grid of "mean ± std" strings: one cell per (rows, cols) group, over the runs in it
-    (seeds). With `average`, an "avg" column holds the mean over columns of the per-seed
-    means (std over those averages needs the same seeds everywhere, so it is omitted)."""
+    """Grid of "mean ± std" strings, scaled by `scale`: one cell per (rows, cols) group of
+    `df` (one row per run, with columns `rows`, `cols` and `value`), over the runs in it
+    (seeds); the std is the sample std, 0 for a single run. Rows and columns are sorted, or
+    follow row_order / col_order (values missing from df are skipped). With `average`, an
+    "avg" column holds the mean over columns of the cell means (std over those averages
+    needs the same seeds everywhere, so it is omitted)."""
     grouped = df.groupby([rows, cols])[value].agg(["mean", "std", "count"]) * [scale, scale, 1]
     cells = grouped.apply(lambda r: f"{r['mean']:.2f} ± {0 if np.isnan(r['std']) else r['std']:.2f}", axis=1)
     table = cells.unstack(cols)
@@ -85,7 +87,3 @@ def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, c
     if title:
         grid.figure.suptitle(title, y=1.03)
     return grid.figure
-
-
-def close(fig):
-    plt.close(fig)

@@ -1,23 +1,45 @@
 """Run store: one directory per training run, keyed by a hash of its full config.
 
-    <root>/<method>-<key>/config.json     the config that produced the run
-                          history.csv     one row per epoch
-                          steps.csv       per-step dev loss (only when asked for)
-                          metrics.json    final metrics; its presence means "finished"
-                          checkpoint.pt   while running; removed when finished
-                          logits_train.npy  model 0's selected logits on the train split
+    <root>/<method>-<key>/config.json       the config that produced the run
+                          history.csv       one row per epoch
+                          steps.csv         per-step test loss (only when asked for)
+                          logits_train.npy  the main model's selected logits on the train split
+                          model.pt          model 0's selected weights (save_model only)
+                          checkpoint.pt     while running; removed when finished
+                          metrics.json      final metrics, plus a sha256 of every file above:
+                                            its presence means "finished"
+                          failed.json       the run stopped for good (diverged): epoch and reason
+    <root>/<method>-<key>.lock              held by the process training that run
 
-Every write goes to a temporary file first and is then renamed, so a run killed at any
-moment leaves either the old file or the new one, never half a file.
+Safe under concurrency and faults: one process trains a run at a time (the lock; others
+wait, then reuse it), every file is written under a temporary name unique to its writer
+and renamed, and metrics.json is written last, so a finished run is complete or absent.
+A finished run whose files no longer match their recorded hashes is an error naming the
+file (`gather` skips it with a warning); an interrupted run's unreadable checkpoint is
+discarded with a warning and the run starts over.
 """
 import hashlib
+import io
 import json
-import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from filelock import FileLock
+
+from .files import atomic_write
+
+FILES = ("config.json", "history.csv", "steps.csv", "logits_train.npy", "model.pt")
+
+
+class CorruptRunError(RuntimeError):
+    """A finished run's file is missing, unreadable or not the file that was written."""
+
+
+class RunFailed(RuntimeError):
+    """The run stopped for good (e.g. its loss became NaN); recorded in failed.json."""
 
 
 def config_key(config: dict) -> str:
@@ -26,10 +48,8 @@ def config_key(config: dict) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class RunDir:
@@ -40,41 +60,109 @@ class RunDir:
         self.key = config_key(config)
         self.path = Path(root) / f"{config['method']}-{self.key}"
 
+    @classmethod
+    def at(cls, path) -> "RunDir":
+        """The run stored in folder `path` (<method>-<key>), its config not yet read."""
+        store = cls.__new__(cls)
+        store.path, store.config = Path(path), None
+        store.key = store.path.name.rpartition("-")[2]
+        return store
+
     def _file(self, name: str) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
         return self.path / name
+
+    def lock(self) -> FileLock:
+        """The run's lock (a context manager): held while training it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.path) + ".lock")
 
     @property
     def finished(self) -> bool:
         return (self.path / "metrics.json").exists()
 
-    def write_json(self, name: str, obj) -> None:
-        _atomic(self._file(name), lambda p: p.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str)))
+    @property
+    def failure(self) -> dict | None:
+        """failed.json's {"epoch", "step", "reason"}, or None."""
+        path = self.path / "failed.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
-    def read_json(self, name: str):
-        return json.loads((self.path / name).read_text())
+    # --- writing --------------------------------------------------------------------
+    def write_json(self, name: str, obj) -> None:
+        atomic_write(self._file(name), lambda p: p.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str)))
 
     def write_csv(self, name: str, rows: list[dict]) -> None:
-        _atomic(self._file(name), lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+        atomic_write(self._file(name), lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+
+    def save(self, name: str, obj) -> None:
+        atomic_write(self._file(name), lambda p: torch.save(obj, p))
+
+    def save_array(self, name: str, array) -> None:
+        atomic_write(self._file(name), lambda p: np.save(p, array))
+
+    def finish(self, metrics: dict) -> None:
+        """Mark the run finished: metrics.json with the hash of every file, then drop the checkpoint."""
+        files = {n: _sha256(self.path / n) for n in FILES if (self.path / n).exists()}
+        self.write_json("metrics.json", {**metrics, "files": files})
+        self.remove("checkpoint.pt")
+
+    def fail(self, **why) -> None:
+        """Record that the run stopped for good (failed.json), and drop the checkpoint."""
+        self.write_json("failed.json", why)
+        self.remove("checkpoint.pt")
+
+    def remove(self, name: str) -> None:
+        (self.path / name).unlink(missing_ok=True)
+
+    # --- reading --------------------------------------------------------------------
+    def metrics(self) -> dict:
+        """A finished run's metrics (without the file hashes), after checking every file
+        against its hash; CorruptRunError names the bad file."""
+        record = self._json("metrics.json")
+        files = record.pop("files", None) if isinstance(record, dict) else None
+        if not isinstance(files, dict) or "test_metric" not in record:
+            raise CorruptRunError(f"{self.path / 'metrics.json'}: not the metrics of a finished run")
+        for name, digest in files.items():
+            path = self.path / name
+            if not path.exists() or _sha256(path) != digest:
+                raise CorruptRunError(f"{path}: missing or changed since the run finished")
+        if config_key(self._json("config.json")) != self.key:
+            raise CorruptRunError(f"{self.path / 'config.json'}: does not match the run's key {self.key}")
+        return record
 
     def read_csv(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.path / name)
 
-    def save(self, name: str, obj) -> None:
-        _atomic(self._file(name), lambda p: torch.save(obj, p))
-
-    def save_array(self, name: str, array) -> None:
-        def write(path):
-            with open(path, "wb") as f:   # a file object: np.save would append ".npy" to the tmp name
-                np.save(f, array)
-        _atomic(self._file(name), write)
+    def load_array(self, name: str) -> np.ndarray:
+        """An array a finished run saved, checked against its hash."""
+        self.metrics()
+        return np.load(self.path / name)
 
     def load(self, name: str):
-        path = self.path / name
-        return torch.load(path, map_location="cpu", weights_only=False) if path.exists() else None
+        """A finished run's torch file (e.g. model.pt), checked against its hash; None if absent."""
+        if not (self.path / name).exists():
+            return None
+        self.metrics()
+        return torch.load(self.path / name, map_location="cpu", weights_only=False)
 
-    def remove(self, name: str) -> None:
-        (self.path / name).unlink(missing_ok=True)
+    def load_checkpoint(self):
+        """The interrupted run's last checkpoint, or None (none, or unreadable: discarded with a warning)."""
+        path = self.path / "checkpoint.pt"
+        if not path.exists():
+            return None
+        try:
+            return torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=False)
+        except Exception as e:
+            warnings.warn(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); discarded, the run starts over")
+            path.unlink(missing_ok=True)
+            return None
+
+    def _json(self, name: str):
+        path = self.path / name
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as e:
+            raise CorruptRunError(f"{path}: unreadable ({type(e).__name__}: {e})") from e
 
 
 def _flatten(prefix: str, obj: dict, out: dict) -> None:
@@ -85,24 +173,37 @@ def _flatten(prefix: str, obj: dict, out: dict) -> None:
             out[prefix + k] = v if not isinstance(v, list) else json.dumps(v)
 
 
-def gather(root) -> pd.DataFrame:
-    """All finished runs under `root` as a DataFrame: one row per run, with the config
-    flattened into columns (nested keys joined by ".") and the final metrics beside them."""
-    rows = []
+def _finished(root):
+    """(name, config, metrics) of every intact finished run under root; a corrupt one is
+    skipped with a warning naming its bad file."""
     for metrics_file in sorted(Path(root).glob("*/metrics.json")):
-        row = {"run": metrics_file.parent.name}
-        _flatten("", json.loads((metrics_file.parent / "config.json").read_text()), row)
-        _flatten("", json.loads(metrics_file.read_text()), row)
+        path = metrics_file.parent
+        store = RunDir.at(path)
+        try:
+            yield path.name, store._json("config.json"), store.metrics()
+        except CorruptRunError as e:
+            warnings.warn(f"skipping run {path.name}: {e}")
+
+
+def gather(root) -> pd.DataFrame:
+    """All finished runs under `root` as a DataFrame: one row per run (column `run` = its
+    folder name), with the config flattened into columns (nested keys joined by ".") and
+    the final metrics beside them."""
+    rows = []
+    for name, config, metrics in _finished(root):
+        row = {"run": name}
+        _flatten("", config, row)
+        _flatten("", metrics, row)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def histories(root, run_names=None, file="history.csv") -> pd.DataFrame:
-    """Per-epoch histories (or per-step logs, file="steps.csv") of the finished runs under
-    `root` (all, or those named), stacked into one DataFrame with a `run` column."""
+    """Per-epoch histories (or per-step logs, file="steps.csv") of the intact finished runs
+    under `root` (all, or those named), stacked into one DataFrame with a `run` column."""
     frames = []
-    for metrics_file in sorted(Path(root).glob("*/metrics.json")):
-        name = metrics_file.parent.name
-        if (run_names is None or name in set(run_names)) and (metrics_file.parent / file).exists():
-            frames.append(pd.read_csv(metrics_file.parent / file).assign(run=name))
+    for name, _, _ in _finished(root):
+        path = Path(root) / name / file
+        if (run_names is None or name in set(run_names)) and path.exists():
+            frames.append(pd.read_csv(path).assign(run=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

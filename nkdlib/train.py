@@ -3,127 +3,44 @@
     cfg = make_config(task="sst2", method="kd", models=["minilm-l3"], teacher=teacher_cfg)
     metrics = run(cfg, "runs/")        # trains, or resumes, or reuses a finished run
 
-A config is a plain dict (DEFAULTS below, one line each); its hash names the run's
-directory (nkdlib.runs). Settings that do not change the numbers (data folder, device,
-progress bars, compile) are arguments of `run`, not config entries.
+Configs are made and checked in nkdlib.config; their hash names the run's directory
+(nkdlib.runs). `Trainer` holds one run's state; `run` ties data, trainer and store.
 """
-import copy
 import math
 import time
-from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
-import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import load_task
 from .inputs import make_inputs
-from .methods import build_method, method_hp
+from .methods import METHODS, Batch, RunView, build_method
 from .metrics import score
 from .models import build_model
-from .runs import RunDir, gather
+from .runs import RunDir, RunFailed
+from .tasks import task_for
 
-DEFAULTS = dict(
-    task="digits",          # nkdlib.data task name
-    noise="symmetric",      # label-noise kind: symmetric | pairflip
-    noise_rate=0.0,         # fraction of train and valid labels corrupted
-    seed=0,                 # seeds the split, noise, initialisation and batch order
-    max_train=None,         # stratified subset of the official train split (None = all)
-    max_test=None,          # stratified subset of the evaluation split (None = all)
-    classes=None,           # keep only these classes, relabelled 0..k-1
-    max_length=128,         # text: tokens per example
-    metric=None,            # accuracy | mcc | f1 (None = the task's own)
-    method="ce",            # nkdlib.methods.METHODS
-    hp={},                  # method hyper-parameters over nkdlib.methods.DEFAULTS
-    models=["mlp"],         # cohort; a single name is repeated when the method needs two
-    pretrained=True,        # text/vision: start from pretrained weights where the name has them
-    width=1.0,              # vision/mlp width multiplier (smoke runs use < 1)
-    init_from=None,         # config of a finished run (save_model) whose weights initialise the backbone
-    teacher=None,           # config of the frozen teacher run (kd, kd_sym); self_kd builds its own
-    optimizer="adamw",      # adamw | sgd
-    lr=2e-5,                # peak learning rate
-    weight_decay=0.01,
-    momentum=0.9,           # sgd only
-    batch_size=32,
-    epochs=3,
-    schedule="linear",      # linear (warm-up then decay to 0, per step) | step (×gamma at milestones, per epoch) | constant
-    warmup=0.1,             # linear: fraction of steps warming up
-    milestones=[],          # step: epochs at which the lr is multiplied by gamma
-    gamma=0.1,
-    clip=1.0,               # max gradient norm (0 = off)
-    augment=True,           # images: pad-4 crop + flip
-    select="valid",         # model selection: valid (best noisy-valid metric) | last (final epoch)
-    eval_steps=0,           # > 0: also log the main model's test loss every this many steps (noisy-KD Fig. 2)
-    save_model=False,       # keep the selected weights of model 0 (for init_from)
-)
+class Diverged(RuntimeError):
+    """A training loss became NaN or infinite: the run stops for good."""
 
-# The papers' optimisation recipes (CMD appendix A.2; label-reg Tables 10-13; noisy-KD §4).
-RECIPES = {
-    "label_reg_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=30, schedule="linear", warmup=0.1),
-    "label_reg_fewrel": dict(optimizer="adamw", lr=1.5e-5, batch_size=32, epochs=30, schedule="linear", warmup=0.1),
-    "noisy_kd_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=10, schedule="linear", warmup=0.1),
-    "cmd_resnet34": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128,
-                         epochs=100, schedule="step", milestones=[50, 80], gamma=0.1, select="last"),
-    "cmd_resnet18": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128,
-                         epochs=200, schedule="step", milestones=[60, 120, 160], gamma=0.2, select="last"),
-}
-_DATA_KEYS = ("task", "noise", "noise_rate", "seed", "max_train", "max_test", "classes", "max_length")
+    def __init__(self, reason, epoch, step):
+        super().__init__(reason)
+        self.epoch, self.step = epoch, step
 
 
-def make_config(recipe: str | None = None, **overrides) -> dict:
-    """DEFAULTS, then a named RECIPES entry, then `overrides`; validates names."""
-    unknown = set(overrides) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown config key(s) {sorted(unknown)}; known: {', '.join(DEFAULTS)}")
-    if recipe is not None and recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    cfg = {**copy.deepcopy(DEFAULTS), **RECIPES.get(recipe, {}), **overrides}
-    cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
-    if cfg["method"] == "self_kd" and cfg["teacher"] is None:
-        # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
-        cfg["teacher"] = teacher_config(cfg, cfg["models"], **_optim_keys(cfg))
-    if isinstance(cfg["models"], str):
-        cfg["models"] = [cfg["models"]]
-    if not 0 <= cfg["noise_rate"] < 1:
-        raise ValueError(f"noise_rate must be in [0, 1), got {cfg['noise_rate']}")
-    return cfg
-
-
-def teacher_config(cfg: dict, models, **overrides) -> dict:
-    """A `ce` run on exactly cfg's data (same task, noise, seed, subsets): a teacher."""
-    return make_config(**{**{k: cfg[k] for k in _DATA_KEYS}, "models": models, "method": "ce", **overrides})
-
-
-@dataclass
-class Batch:
-    """What a method sees of one batch."""
-    y: torch.Tensor          # (B,) current training labels
-    idx: torch.Tensor        # (B,) row indices into the train split
-    progress: float          # t/Γ, epochs done / total epochs, in [0, 1]
-    epoch: int
-    step: int                # global optimiser step, from 1
-    teacher: torch.Tensor | None   # (B, C) frozen-teacher logits
-
-
-_TASKS = {}
-
-
-def _task(cfg, data_dir):
-    key = tuple(str(cfg[k]) for k in _DATA_KEYS) + (str(data_dir),)
-    if key not in _TASKS:
-        _TASKS[key] = load_task(cfg["task"], data_dir, seed=cfg["seed"], noise=cfg["noise"],
-                                noise_rate=cfg["noise_rate"], max_train=cfg["max_train"],
-                                max_test=cfg["max_test"], classes=cfg["classes"])
-    return _TASKS[key]
+class Best(NamedTuple):
+    """Model k's selected weights so far (model selection, config "select")."""
+    metric: float      # its valid metric
+    epoch: int         # from 0
+    state: dict        # state dict on the CPU
 
 
 class Trainer:
     """State of one run: models, optimisers, schedules, labels, method; see `fit`."""
 
-    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None,
-                 teacher_model=None):
+    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None):
         self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
         self.metric = cfg["metric"] or task.metric
         self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"])
@@ -139,18 +56,15 @@ class Trainer:
             self.models.append(model.to(self.device))
         shared = {}   # models of one kind and tokenizer share their inputs
         self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train", "valid", "test")}
-        self.forward = [torch.compile(m) if compile else m for m in self.models]
+        self.compiled = [torch.compile(m) if compile else m for m in self.models]   # what forward passes call
         self.steps_per_epoch = math.ceil(len(task.train) / cfg["batch_size"])
         self.optimizers = [_optimizer(m, cfg) for m in self.models]
         self.schedules = [_schedule(o, cfg, self.steps_per_epoch) for o in self.optimizers]
         self.labels = torch.as_tensor(task.train.y, device=self.device)
         self.teacher_logits = None if teacher_logits is None else torch.as_tensor(teacher_logits, device=self.device)
-        self.teacher_model = teacher_model
-        if teacher_model is not None:
-            self.teacher_inputs = make_inputs(task.train.x, teacher_model, self.device, max_length=cfg["max_length"],
-                                              augment=False)
         self.epoch, self.step, self.history, self.steps_log = 0, 0, [], []
-        self.best = [None] * len(self.models)   # (valid metric, epoch, state dict on CPU)
+        self.writer = None   # a TensorBoard SummaryWriter for live curves (run(tensorboard=...))
+        self.best: list[Best | None] = [None] * len(self.models)
 
     def _inputs(self, model, split, shared):
         key = (split, model.kind, getattr(model, "tokenizer_name", None))
@@ -166,13 +80,13 @@ class Trainer:
         model = self.models[k]
         if best and self.best[k] is not None:
             current = {n: t.detach().clone() for n, t in model.state_dict().items()}
-            model.load_state_dict(self.best[k][2])
+            model.load_state_dict(self.best[k].state)
         model.eval()
         inputs, bs, out = self.inputs[split][k], 2 * self.config["batch_size"], []
         for start in range(0, len(inputs), bs):
             idx = torch.arange(start, min(start + bs, len(inputs)))
             with self._autocast():
-                out.append(self.forward[k](inputs.batch(idx)).float().cpu())
+                out.append(self.compiled[k](inputs.batch(idx)).float().cpu())
         model.train()
         if best and self.best[k] is not None:
             model.load_state_dict(current)
@@ -182,7 +96,7 @@ class Trainer:
         """Loss and metric of every model on valid (noisy labels) and test (clean), plus the
         ensemble (mean probability) on test."""
         row = {}
-        for split in ("valid", "test"):
+        for split in ("valid", "test") if len(self.task.valid) else ("test",):   # valid_frac=0: no valid split
             y = torch.as_tensor(getattr(self.task, split).y)
             probs = []
             for k in range(len(self.models)):
@@ -196,23 +110,25 @@ class Trainer:
         return row
 
     def _autocast(self):
-        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config["precision"] == "bf16")
 
     # --- training ---------------------------------------------------------------------
     def train_epoch(self):
         cfg, epoch = self.config, self.epoch
         torch.manual_seed(cfg["seed"] * 1000 + epoch)   # dropout and augmentation: resumable
         order = torch.randperm(len(self.task.train))
-        self.method.on_epoch_start(self, epoch)
+        labels = self.method.on_epoch_start(self.view(), epoch)
+        if labels is not None:   # label refinement
+            self.labels = labels.to(self.device)
         totals = [0.0] * len(self.models)
         bar = tqdm(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
         for b in bar:
             idx = order[b * cfg["batch_size"]:(b + 1) * cfg["batch_size"]]
             self.step += 1
             with self._autocast():
-                logits = [f(inp.batch(idx, train=True)).float() for f, inp in zip(self.forward, self.inputs["train"])]
-            batch = Batch(y=self.labels[idx.to(self.device)], idx=idx.to(self.device), progress=epoch / cfg["epochs"],
-                          epoch=epoch, step=self.step, teacher=self._teacher(idx))
+                logits = [f(inp.batch(idx, train=True)).float() for f, inp in zip(self.compiled, self.inputs["train"])]
+            batch = Batch(y=self.labels[idx.to(self.device)], idx=idx.to(self.device), progress=self.progress(),
+                          epoch=epoch, step=self.step, teacher=self.teacher_batch(idx))
             losses = self.method.losses(logits, batch)
             # each loss reaches only its own model (peer targets are detached), so one
             # backward over the sum gives every model exactly its own gradient
@@ -227,7 +143,7 @@ class Trainer:
                 self.optimizers[k].zero_grad(set_to_none=True)
                 if cfg["schedule"] == "linear":
                     self.schedules[k].step()
-                totals[k] += loss.item()
+                totals[k] += self._checked(loss, k)
             if cfg["eval_steps"] and self.step % cfg["eval_steps"] == 0:
                 k, y = self.method.main, torch.as_tensor(self.task.test.y)
                 self.steps_log.append({"step": self.step, "epoch": epoch,
@@ -236,16 +152,35 @@ class Trainer:
         if cfg["schedule"] == "step":
             for s in self.schedules:
                 s.step()
-        self.method.on_epoch_end(self, epoch)
+        self.method.on_epoch_end(epoch)
         return {f"train_loss_{k}": t / self.steps_per_epoch for k, t in enumerate(totals)}
 
-    @torch.no_grad()
-    def _teacher(self, idx):
-        if self.teacher_model is not None:
-            self.teacher_model.eval()
-            with self._autocast():
-                return self.teacher_model(self.teacher_inputs.batch(idx)).float()
+    def progress(self) -> float:
+        """t/Γ, counted from 1 so that the last epoch (or step) gives 1: CMD eq. 12 counts
+        epochs; ProSelfLC's code counts epochs or iterations, both from 1."""
+        if self.config["progress"] == "step":
+            return self.step / (self.config["epochs"] * self.steps_per_epoch)
+        return (self.epoch + 1) / self.config["epochs"]
+
+    def _checked(self, loss, k) -> float:
+        """loss as a float; a NaN or infinite loss stops the run (Diverged)."""
+        value = loss.item()
+        if not math.isfinite(value):
+            raise Diverged(f"model {k}'s training loss is {value} at epoch {self.epoch + 1}, step {self.step}",
+                           self.epoch + 1, self.step)
+        if self.writer is not None:
+            self.writer.add_scalar(f"train/loss_{k}", value, self.step)
+        return value
+
+    def teacher_batch(self, idx):
+        """(B, C) frozen-teacher logits of the train rows idx, or None without a teacher."""
         return None if self.teacher_logits is None else self.teacher_logits[idx.to(self.device)]
+
+    def view(self) -> RunView:
+        """What the method may read of this run (nkdlib.methods.RunView)."""
+        return RunView(predict=self.predict, labels=self.labels.cpu(), valid_labels=self.task.valid.y,
+                       valid_noisy=self.task.valid.noisy, train_noisy=self.task.train.noisy,
+                       seed=self.config["seed"])
 
     def fit(self, store: RunDir | None = None):
         """Train the remaining epochs, checkpointing after each; returns final metrics."""
@@ -258,11 +193,14 @@ class Trainer:
             row.update(self.method.epoch_stats())
             row["epoch_time_s"] = time.time() - start
             self.history.append(row)
+            if self.writer is not None:
+                for name, value in row.items():
+                    self.writer.add_scalar(f"epoch/{name}", value, self.epoch + 1)
             for k, model in enumerate(self.models):
-                better = self.best[k] is None or row[f"valid_metric_{k}"] > self.best[k][0]
+                better = self.best[k] is None or row.get(f"valid_metric_{k}", math.nan) > self.best[k].metric
                 if cfg["select"] == "last" or better:
-                    self.best[k] = (row[f"valid_metric_{k}"], self.epoch,
-                                    {n: t.detach().cpu().clone() for n, t in model.state_dict().items()})
+                    self.best[k] = Best(row.get(f"valid_metric_{k}", math.nan), self.epoch,
+                                        {n: t.detach().cpu().clone() for n, t in model.state_dict().items()})
             self.epoch += 1
             bar.set_postfix(test=f"{row[f'test_metric_{self.method.main}']:.3f}")
             if store is not None:
@@ -274,10 +212,10 @@ class Trainer:
         out = {"epochs_run": self.epoch, "n_train": len(self.task.train), "num_classes": self.task.num_classes,
                "train_time_s": sum(r["epoch_time_s"] for r in self.history)}
         for k in range(len(self.models)):
-            chosen = self.history[self.best[k][1]]
-            out[f"epoch_{k}"] = self.best[k][1] + 1
+            chosen = self.history[self.best[k].epoch]
+            out[f"epoch_{k}"] = self.best[k].epoch + 1
             out[f"test_metric_{k}"] = chosen[f"test_metric_{k}"]
-            out[f"valid_metric_{k}"] = chosen[f"valid_metric_{k}"]
+            out[f"valid_metric_{k}"] = chosen.get(f"valid_metric_{k}", math.nan)
         main = self.method.main
         out["test_metric"], out["valid_metric"] = out[f"test_metric_{main}"], out[f"valid_metric_{main}"]
         if "test_metric_ens" in self.history[-1]:
@@ -298,7 +236,7 @@ class Trainer:
                 obj.load_state_dict(s)
         self.labels = state["labels"].to(self.device)
         self.method.load_state_dict(state["method"])
-        self.best = state["best"]
+        self.best = [None if b is None else Best(*b) for b in state["best"]]
 
 
 def _in_dim(task):
@@ -331,59 +269,58 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, teacher_model=None) -> dict:
+def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None) -> dict:
     """Train the run `cfg` under `root` and return its final metrics. A finished run is read
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
-    uninterrupted run would), and a teacher run the method needs is run first."""
+    uninterrupted run would), and a teacher or init_from run it needs is run first. While
+    another process trains the same run, this one waits for it and then reuses it.
+    tensorboard: a folder to write live curves to (<folder>/<run name>), or None.
+    Raises RunFailed for a run that diverged (now or when it was first trained)."""
+    if METHODS[cfg["method"]].needs_teacher and cfg["teacher"] is None:
+        raise ValueError(f"method {cfg['method']!r} needs a teacher config (see nkdlib.config.teacher_config)")
     store = RunDir(root, cfg)
-    if store.finished:
-        return store.read_json("metrics.json")
-    device = device or default_device()
-    teacher_logits = None
-    if build_method(cfg["method"], cfg["hp"], 2).needs_teacher and teacher_model is None:
-        if cfg["teacher"] is None:
-            raise ValueError(f"method {cfg['method']!r} needs a teacher config (see teacher_config)")
-        run(cfg["teacher"], root, data_dir=data_dir, device=device, quiet=quiet, compile=compile)
-        teacher_logits = np.load(RunDir(root, cfg["teacher"]).path / "logits_train.npy")
-    trainer = Trainer(cfg, _task(cfg, data_dir), device, quiet, compile, teacher_logits, teacher_model)
-    if cfg["init_from"] is not None:
-        run(cfg["init_from"], root, data_dir=data_dir, device=device, quiet=quiet, compile=compile)
-        _load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
-    state = store.load("checkpoint.pt")
-    if state is not None:
-        trainer.load_state_dict(state)
-    store.write_json("config.json", cfg)
-    metrics = trainer.fit(store)
-    main = trainer.method.main
-    store.save_array("logits_train.npy", trainer.predict(main, "train", best=True).numpy())
-    if cfg["save_model"]:
-        store.save("model.pt", trainer.best[0][2])
-    if trainer.steps_log:
-        store.write_csv("steps.csv", trainer.steps_log)
-    store.write_json("metrics.json", metrics)
-    store.remove("checkpoint.pt")
-    return metrics
+    with store.lock():
+        if store.finished:
+            return store.metrics()
+        if store.failure is not None:
+            raise RunFailed(f"run {store.path.name} failed before: {store.failure['reason']} "
+                            f"(delete {store.path} to retry)")
+        device = device or default_device()
+        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile)
+        teacher_logits = None
+        if METHODS[cfg["method"]].needs_teacher:
+            run(cfg["teacher"], root, **needs)
+            teacher_logits = RunDir(root, cfg["teacher"]).load_array("logits_train.npy")
+        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits)
+        if cfg["init_from"] is not None:
+            run(cfg["init_from"], root, **needs)
+            load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
+        state = store.load_checkpoint()
+        if state is not None:
+            trainer.load_state_dict(state)
+        store.write_json("config.json", cfg)
+        if tensorboard is not None:
+            from torch.utils.tensorboard import SummaryWriter   # optional: needs the tensorboard package
+            trainer.writer = SummaryWriter(str(Path(tensorboard) / store.path.name))
+        try:
+            metrics = trainer.fit(store)
+        except Diverged as e:
+            store.fail(epoch=e.epoch, step=e.step, reason=str(e))
+            raise RunFailed(f"run {store.path.name}: {e}") from e
+        finally:
+            if trainer.writer is not None:
+                trainer.writer.close()
+        store.save_array("logits_train.npy", trainer.predict(trainer.method.main, "train", best=True).numpy())
+        if cfg["save_model"]:
+            store.save("model.pt", trainer.best[0].state)
+        if trainer.steps_log:
+            store.write_csv("steps.csv", trainer.steps_log)
+        metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
+        store.finish(metrics)
+        return metrics
 
 
-def run_many(jobs: list[dict], root, **kwargs) -> pd.DataFrame:
-    """Run every job ({"config": cfg, **labels}) under `root` (reusing finished runs) and
-    return one row per job: its labels, then the run's flattened config and metrics."""
-    rows = []
-    for job in tqdm(jobs, desc="runs", disable=kwargs.get("quiet", False)):
-        labels = {k: v for k, v in job.items() if k != "config"}
-        run(job["config"], root, **kwargs)
-        rows.append({**labels, "run": RunDir(root, job["config"]).path.name})
-    table = gather(root)
-    return pd.DataFrame(rows).merge(table, on="run", how="left", suffixes=("", "_config"))
-
-
-def _optim_keys(cfg):
-    keys = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
-            "schedule", "warmup", "milestones", "gamma", "clip", "augment", "select", "init_from")
-    return {k: cfg[k] for k in keys}
-
-
-def _load_backbone(models, state):
+def load_backbone(models, state):
     """Copy every tensor of `state` into the models except the classifier head (the last
     linear layer), which keeps its fresh initialisation, as when fine-tuning a pretrained
     network on new classes."""

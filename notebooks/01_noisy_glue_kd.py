@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -87,27 +86,26 @@ quiet = False              # True: no progress bars
 
 # %%
 import math
-from functools import partial
 
 import pandas as pd
 
 from nkdlib import report
-from nkdlib.profiles import profile as profile_settings
-from nkdlib.runs import histories
-from nkdlib.train import RECIPES, make_config, run_many, teacher_config
+from nkdlib.config import RECIPES, make_config, teacher_config
+from nkdlib.session import notebook_session
 
-NB = "01_noisy_glue_kd"
 recipe = RECIPES["noisy_kd_glue"]
-P = profile_settings(profile, teacher=teacher, student=student, seeds=seeds, text_lr=lr,
-                     text_epochs=epochs or (recipe["epochs"] if profile == "paper" else None),
-                     text_train=train_size, text_test=test_size)
+nb = notebook_session("01_noisy_glue_kd", profile, runs_dir=runs_dir, figures_dir=figures_dir, data_dir=data_dir,
+                      device=device, quiet=quiet, teacher=teacher, student=student, seeds=seeds, text_lr=lr,
+                      text_epochs=epochs or (recipe["epochs"] if profile == "paper" else None),
+                      text_train=train_size, text_test=test_size)
+P = nb.settings
 kd_weights = kd_weights or ([0.5, 0.8] if profile == "smoke" else [0.2, 0.5, 0.8])
 eval_steps = eval_steps or {"smoke": 2, "small": 10}.get(profile, 100)
 refine = min(refine_epoch, P["text_epochs"] - 1)
 optim = {**recipe, "lr": P["text_lr"], "batch_size": P["text_batch"], "epochs": P["text_epochs"]}
 
 
-def config(task, rate, seed, method="ce", model=None, **kw):
+def run_config(task, rate, seed, method="ce", model=None, **kw):
     """One run on `task` at noise `rate`: the student with `method` unless `model` is given."""
     return make_config(task=task, noise="symmetric", noise_rate=rate, seed=seed, max_train=P["text_train"],
                        max_test=P["text_test"], max_length=P["max_length"], method=method,
@@ -125,7 +123,7 @@ def job(row, task, rate, seed, cfg, value="test_metric"):
 
 def jobs_for(task, rate, seed):
     """Table 1's runs on one (task, noise, seed); the paper's 0% block has no CD rows."""
-    c = lambda method, **kw: config(task, rate, seed, method, **kw)
+    c = lambda method, **kw: run_config(task, rate, seed, method, **kw)
     steps = {"eval_steps": eval_steps} if rate == fig2_rate else {}   # Fig. 2 curves
     out = [job("Teacher (CE)", task, rate, seed, teacher_of(c("ce"))),
            job("w/o KD", task, rate, seed, c("ce"))]
@@ -142,15 +140,13 @@ def jobs_for(task, rate, seed):
     return out
 
 
-show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
-runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
-
 # %% [markdown]
 # ## Training
 # Every run of Table 1 (teachers, students, the Vanilla KD grid); finished runs are reused.
 
 # %%
-t1 = runs([j for task in tasks for rate in noise_rates for seed in P["seeds"] for j in jobs_for(task, rate, seed)])
+t1 = nb.run_grid([j for task in tasks for rate in noise_rates for seed in P["seeds"]
+                  for j in jobs_for(task, rate, seed)])
 t1["value"] = t1.apply(lambda r: r[r["value_of"]], axis=1)   # teachers inside CD: model 0
 
 # %% [markdown]
@@ -161,8 +157,8 @@ t1["value"] = t1.apply(lambda r: r[r["value_of"]], axis=1)   # teachers inside C
 vanilla = t1[t1["row"].str.startswith("Vanilla")].assign(w=lambda d: d["hp.w"])
 grid = vanilla.groupby(["rate", "col", "w"])["valid_metric"].mean().reset_index()
 best_w = grid.loc[grid.groupby(["rate", "col"])["valid_metric"].idxmax(), ["rate", "col", "w"]]
-show(best_w.assign(noise=best_w["rate"].map("{:.0%}".format)).pivot(index="noise", columns="col", values="w")[tasks],
-     "vanilla_kd_chosen_w")
+nb.show(best_w.assign(noise=best_w["rate"].map("{:.0%}".format)).pivot(index="noise", columns="col", values="w")[tasks],
+        "vanilla_kd_chosen_w")
 table_runs = pd.concat([t1[~t1["row"].str.startswith("Vanilla")],
                         vanilla.merge(best_w, on=["rate", "col", "w"]).assign(row="Vanilla")])
 
@@ -176,7 +172,7 @@ order = ["Teacher (CE)", "Teacher with CD", "Teacher with CD+LR", "w/o KD", "Sel
 t1_table = pd.concat({f"{rate:.0%}": report.mean_std_table(table_runs[table_runs["rate"] == rate], "row", "col",
                                                            "value", row_order=order, col_order=tasks)
                       for rate in noise_rates}, names=["noise", "model"])
-show(t1_table, "table1_noisy_glue")
+nb.show(t1_table, "table1_noisy_glue")
 
 # %% [markdown]
 # ## Label refinement: how well the discriminator finds the noisy labels
@@ -186,7 +182,7 @@ show(t1_table, "table1_noisy_glue")
 
 # %%
 lr_runs = t1[t1["row"] == "CD+LR"]
-h = histories(runs_dir, lr_runs["run"]).merge(lr_runs[["run", "col", "rate", "n_train"]], on="run")
+h = nb.histories(lr_runs["run"]).merge(lr_runs[["run", "col", "rate", "n_train"]], on="run")
 h = h[h["lr_flagged"].notna()].assign(row=lambda d: d["rate"].map("{:.0%}".format) + " " + d["col"])
 h = h.assign(**{"precision (%)": h["lr_precision"], "recall (%)": h["lr_recall"], "flagged": h["lr_flagged"],
                 "changed": h["lr_changed"], "noisy": (h["rate"] * h["n_train"]).round(), "training samples": h["n_train"]})
@@ -195,7 +191,7 @@ long = h.melt(["row", "run"], ["precision (%)", "recall (%)", "flagged", "change
 pct = long["col"].str.endswith("(%)")
 lr_table = pd.concat([report.mean_std_table(long[pct], "row", "col", "value", average=False),
                       report.mean_std_table(long[~pct], "row", "col", "value", scale=1.0, average=False)], axis=1)
-show(lr_table[long["col"].unique()].rename_axis("noise, task"), "label_refinement")
+nb.show(lr_table[long["col"].unique()].rename_axis("noise, task"), "label_refinement")
 
 # %% [markdown]
 # ## Figure 2 — dev loss of the students during training at 50% noise
@@ -205,12 +201,12 @@ show(lr_table[long["col"].unique()].rename_axis("noise, task"), "label_refinemen
 
 # %%
 curves = table_runs[(table_runs["rate"] == fig2_rate) & table_runs["row"].isin(["Vanilla", "CD", "CD+LR"])]
-s = histories(runs_dir, curves["run"], file="steps.csv").merge(curves[["run", "row", "col", "n_train", "batch_size"]],
-                                                               on="run")
+s = nb.histories(curves["run"], file="steps.csv").merge(curves[["run", "row", "col", "n_train", "batch_size"]],
+                                                        on="run")
 s = s.assign(epochs=s["step"] / (s["n_train"] / s["batch_size"]).map(math.ceil),
              student=pd.Categorical(s["row"], ["Vanilla", "CD", "CD+LR"]), task=pd.Categorical(s["col"], tasks))
 fig = report.line_panels(s, "epochs", "test_loss", "student", "task", "training epochs",
                          "dev cross-entropy (nats)", f"Students at {fig2_rate:.0%} symmetric noise (dashed: CD+LR refines the labels)")
 for ax in fig.axes:
     ax.axvline(refine, color="grey", linestyle="--", linewidth=1)
-report.save_figure(fig, NB, "fig2_dev_loss", root=figures_dir)
+nb.save_figure(fig, "fig2_dev_loss")

@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -88,18 +87,17 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/02_teacher_f
 quiet = False              # True: no progress bars
 
 # %%
-from functools import partial
-
 import pandas as pd
 import seaborn as sns
 
 from nkdlib import report
-from nkdlib.profiles import profile as profile_settings
-from nkdlib.train import RECIPES, make_config, run_many, teacher_config
+from nkdlib.config import RECIPES, make_config, teacher_config
+from nkdlib.session import notebook_session
 
-NB = "02_teacher_free_regularization"
-P = profile_settings(profile, seeds=seeds, text_epochs=epochs, text_lr=lr, text_batch=batch_size,
-                     text_train=train_size, text_test=test_size)
+nb = notebook_session("02_teacher_free_regularization", profile, runs_dir=runs_dir, figures_dir=figures_dir,
+                      data_dir=data_dir, device=device, quiet=quiet, seeds=seeds, text_epochs=epochs, text_lr=lr,
+                      text_batch=batch_size, text_train=train_size, text_test=test_size)
+P = nb.settings
 pairs = [tuple(p) for p in pairs] if pairs else [(P["teacher"], P["student"])]
 fewrel_lr = fewrel_lr or (RECIPES["label_reg_fewrel"]["lr"] if profile == "paper" else P["text_lr"])
 ROWS = ["Teacher", "Finetune", "LS", "TF-reg", "Self-KD", "KD"]
@@ -124,19 +122,16 @@ def jobs_for(pair, task, seed):
             for row, cfg in configs.items()]
 
 
-show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
-runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
-
 # %% [markdown]
 # ## Tables 1–3 — GLUE, one table per teacher/student pair
 # GLUE dev scores (MCC on CoLA, F1 on MRPC, accuracy elsewhere) ×100, mean ± std over seeds.
 
 # %%
-glue = runs([j for pair in pairs for task in tasks for seed in P["seeds"] for j in jobs_for(pair, task, seed)])
+glue = nb.run_grid([j for pair in pairs for task in tasks for seed in P["seeds"] for j in jobs_for(pair, task, seed)])
 for k, (pair, part) in enumerate(glue.groupby("pair", sort=False)):
     print(pair)
-    show(report.mean_std_table(part, "row", "col", row_order=ROWS, col_order=tasks).rename(columns={"avg": "score"}),
-         f"table{k + 1}_glue_{pair.split(' → ')[1]}")
+    nb.show(report.mean_std_table(part, "row", "col", row_order=ROWS, col_order=tasks).rename(columns={"avg": "score"}),
+            f"table{k + 1}_glue_{pair.split(' → ')[1]}")
 
 # %% [markdown]
 # ## Tables 4 and 5 — more classes: SST-5 (5 classes) and FewRel (16 relations offline)
@@ -144,12 +139,12 @@ for k, (pair, part) in enumerate(glue.groupby("pair", sort=False)):
 # (FewRel: with `fewrel_teacher` as the teacher when given).
 
 # %%
-extra = runs([j for task in extra_tasks for seed in P["seeds"]
-              for j in jobs_for((fewrel_teacher or pairs[0][0], pairs[0][1]) if task == "fewrel" else pairs[0],
-                                task, seed)])
+extra = nb.run_grid([j for task in extra_tasks for seed in P["seeds"]
+                     for j in jobs_for((fewrel_teacher or pairs[0][0], pairs[0][1]) if task == "fewrel" else pairs[0],
+                                       task, seed)])
 for task in extra_tasks:
-    show(report.mean_std_table(extra[extra["col"] == task], "row", "col", average=False, row_order=ROWS),
-         {"sst5": "table4_sst5", "fewrel": "table5_fewrel"}.get(task, f"table_{task}"))
+    nb.show(report.mean_std_table(extra[extra["col"] == task], "row", "col", average=False, row_order=ROWS),
+            {"sst5": "table4_sst5", "fewrel": "table5_fewrel"}.get(task, f"table_{task}"))
 
 # %% [markdown]
 # ## The gap to Finetune, per seed
@@ -170,4 +165,4 @@ for ax in grid.axes.flat:
     ax.axhline(0, color="grey", linewidth=1)
 grid.set_axis_labels("", "score − Finetune (×100 points)")
 grid.figure.suptitle("Label regularization vs plain fine-tuning (student: task)", y=1.03)
-report.save_figure(grid.figure, NB, "gap_to_finetune", root=figures_dir)
+nb.save_figure(grid.figure, "gap_to_finetune")

@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -98,19 +97,19 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/03_pretraine
 quiet = False              # True: no progress bars
 
 # %%
-from functools import partial
-
 import pandas as pd
 
 from nkdlib import report
-from nkdlib.profiles import profile as profile_settings
-from nkdlib.train import RECIPES, make_config, run_many, teacher_config
+from nkdlib.config import RECIPES, make_config, teacher_config
+from nkdlib.session import notebook_session
 
-NB = "03_pretrained_vs_scratch"
 if route not in ("standin", "imagenet"):
     raise ValueError(f"route must be 'standin' or 'imagenet', got {route!r}")
-P = profile_settings(profile, teacher=teacher, student=student, text_train=text_train, text_epochs=text_epochs,
-                     width=width, vision_train=vision_train, vision_epochs=vision_epochs, seeds=seeds)
+nb = notebook_session("03_pretrained_vs_scratch", profile, runs_dir=runs_dir, figures_dir=figures_dir,
+                      data_dir=data_dir, device=device, quiet=quiet, teacher=teacher, student=student,
+                      text_train=text_train, text_epochs=text_epochs, width=width, vision_train=vision_train,
+                      vision_epochs=vision_epochs, seeds=seeds)
+P = nb.settings
 PAPER_CIFAR_SEEDS = [11, 125, 1350, 23, 230, 4653, 5589, 56, 6, 992]   # label-reg appendix C
 cifar_seeds = cifar_seeds or (PAPER_CIFAR_SEEDS if profile == "paper" else P["seeds"])
 sst5_seeds = sst5_seeds or list(range(6 if profile == "smoke" else 8))
@@ -149,9 +148,6 @@ def vision_job(row, col, seed, method="ce", hp=None, **cfg):
             "config": make_config(**{**VISION, "seed": seed, "method": method, "hp": hp or {}, **cfg})}
 
 
-show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
-runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
-
 # %% [markdown]
 # ## Table 6 — ResNet-18 from scratch vs pre-trained
 # Test accuracy (%), mean ± std over `cifar_seeds`. TF-reg in Yuan et al.'s CIFAR form
@@ -162,17 +158,17 @@ runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=
 # %%
 if route == "standin":
     pretrain = make_config(**{**VISION, "classes": pretrain_classes, "seed": pretrain_seed, "save_model": True})
-    pre = runs([{"row": "pre-training", "col": "", "seed": pretrain_seed, "config": pretrain}])
+    pre = nb.run_grid([{"row": "pre-training", "col": "", "seed": pretrain_seed, "config": pretrain}])
     print(f"pre-training on classes {pretrain_classes}: test accuracy {100 * pre['test_metric'].iloc[0]:.2f}%")
     INIT = {"from scratch": dict(classes=finetune_classes),
             "pre-trained": dict(classes=finetune_classes, init_from=pretrain)}
 else:
     INIT = {"from scratch": dict(pretrained=False), "pre-trained": dict(pretrained=True)}
 T6_ROWS = {"Base": {}, "LS": LS, "TF-reg": TF_CIFAR}
-t6 = runs([vision_job(name, init, s, **m, **c) for name, m in T6_ROWS.items() for init, c in INIT.items()
-           for s in cifar_seeds])
-show(report.mean_std_table(t6, "row", "col", average=False, row_order=list(T6_ROWS), col_order=list(INIT)),
-     "table6_resnet18_scratch_vs_pretrained")
+t6 = nb.run_grid([vision_job(name, init, s, **m, **c) for name, m in T6_ROWS.items() for init, c in INIT.items()
+                  for s in cifar_seeds])
+nb.show(report.mean_std_table(t6, "row", "col", average=False, row_order=list(T6_ROWS), col_order=list(INIT)),
+        "table6_resnet18_scratch_vs_pretrained")
 
 # %% [markdown]
 # ## Table 7 — randomly initialised student on GLUE
@@ -185,12 +181,12 @@ show(report.mean_std_table(t6, "row", "col", average=False, row_order=list(T6_RO
 
 # %%
 T7_ROWS = {"Base": {}, "LS": LS, "TF-reg": TF_TEXT, "Self-KD": dict(method="self_kd"), "KD": KD}
-t7 = runs([{"row": "Teacher", "col": task, "seed": s, "config": text_teacher(task, s)} for task in tasks
-           for s in P["seeds"]]
-          + [text_job(name, task, task, s, False, **m) for name, m in T7_ROWS.items() for task in tasks
-             for s in P["seeds"]])
-show(report.mean_std_table(t7, "row", "col", row_order=["Teacher", *T7_ROWS], col_order=tasks)
-     .rename(columns={"avg": "score"}), "table7_glue_random_init")
+t7 = nb.run_grid([{"row": "Teacher", "col": task, "seed": s, "config": text_teacher(task, s)} for task in tasks
+                  for s in P["seeds"]]
+                 + [text_job(name, task, task, s, False, **m) for name, m in T7_ROWS.items() for task in tasks
+                    for s in P["seeds"]])
+nb.show(report.mean_std_table(t7, "row", "col", row_order=["Teacher", *T7_ROWS], col_order=tasks)
+        .rename(columns={"avg": "score"}), "table7_glue_random_init")
 
 # %% [markdown]
 # ## Table 8 — Wilcoxon signed-rank test on SST-5, pre-trained vs random init
@@ -210,13 +206,13 @@ show(report.mean_std_table(t7, "row", "col", row_order=["Teacher", *T7_ROWS], co
 SST5 = {"pre-trained": {"Base": {}, "TF-reg": TF_TEXT, "KD": KD},
         "random init": {"Base": {}, "TF-reg": dict(method="tf_reg", hp={**TF_TEXT["hp"], "w": ri_sst5_w}),
                         "KD": dict(method="kd", hp={**KD["hp"], "w": ri_sst5_w})}}
-sst = runs([text_job(name, init, "sst5", s, init == "pre-trained", **m) for init, rows in SST5.items()
-            for name, m in rows.items() for s in sst5_seeds])
+sst = nb.run_grid([text_job(name, init, "sst5", s, init == "pre-trained", **m) for init, rows in SST5.items()
+                   for name, m in rows.items() for s in sst5_seeds])
 acc = sst.pivot_table(index=["col", "seed"], columns="row", values="test_metric")
 print(f"{len(sst5_seeds)} seeds: smallest attainable two-sided p = {2 / 2 ** len(sst5_seeds):.4f}")
-show(pd.DataFrame({init: {f"Base vs {m}": report.wilcoxon_p(acc.loc[init, "Base"], acc.loc[init, m])
-                          for m in ("TF-reg", "KD")} for init in SST5}).rename_axis("comparison"),
-     "table8_wilcoxon_sst5")
+nb.show(pd.DataFrame({init: {f"Base vs {m}": report.wilcoxon_p(acc.loc[init, "Base"], acc.loc[init, m])
+                             for m in ("TF-reg", "KD")} for init in SST5}).rename_axis("comparison"),
+        "table8_wilcoxon_sst5")
 
 # %% [markdown]
 # ## Table 9 — SST-5 test accuracy, randomly initialised student
@@ -225,8 +221,8 @@ show(pd.DataFrame({init: {f"Base vs {m}": report.wilcoxon_p(acc.loc[init, "Base"
 # Table 8's comparison.
 
 # %%
-show(report.mean_std_table(sst, "row", "col", average=False, row_order=["Base", "TF-reg", "KD"],
-                           col_order=["random init", "pre-trained"]), "table9_sst5_random_init")
+nb.show(report.mean_std_table(sst, "row", "col", average=False, row_order=["Base", "TF-reg", "KD"],
+                              col_order=["random init", "pre-trained"]), "table9_sst5_random_init")
 
 # %% [markdown]
 # ## Figure — per-seed SST-5 accuracy, Base vs TF-reg vs KD
@@ -243,4 +239,4 @@ fig = report.line_panels(fig_data, "row", "accuracy", "seed", "student", "traini
 for ax in fig.axes:
     for line in ax.lines:
         line.set_marker("o")
-report.save_figure(fig, NB, "fig_sst5_per_seed", root=figures_dir)
+nb.save_figure(fig, "fig_sst5_per_seed")

@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -68,19 +67,17 @@ figures_dir = "../figures" # figures and tables go to <figures_dir>/04_cmd_ablat
 quiet = False              # True: no progress bars
 
 # %%
-from functools import partial
-
 import pandas as pd
 
 from nkdlib import report
-from nkdlib.profiles import profile as profile_settings
-from nkdlib.runs import histories
-from nkdlib.train import make_config, run_many
+from nkdlib.config import make_config
+from nkdlib.session import notebook_session
 
-NB = "04_cmd_ablations"
-P = profile_settings(profile, vision=model, vision_peer=peer_model, width=width, seeds=seeds,
-                     vision_epochs=epochs, vision_lr=lr, milestones=milestones,
-                     vision_train=train_size, vision_test=test_size)
+nb = notebook_session("04_cmd_ablations", profile, runs_dir=runs_dir, figures_dir=figures_dir, data_dir=data_dir,
+                      device=device, quiet=quiet, vision=model, vision_peer=peer_model, width=width, seeds=seeds,
+                      vision_epochs=epochs, vision_lr=lr, milestones=milestones,
+                      vision_train=train_size, vision_test=test_size)
+P = nb.settings
 base = dict(task=task, models=[P["vision"]], width=P["width"], max_train=P["vision_train"],
             max_test=P["vision_test"], optimizer="sgd", lr=P["vision_lr"], momentum=0.9,
             weight_decay=5e-4, batch_size=P["vision_batch"], epochs=P["vision_epochs"],
@@ -105,17 +102,15 @@ def single(name):
     return dict(method=method, hp=tf_reg_cifar if method == "tf_reg" else {})
 
 
-show = partial(report.show_table, notebook=NB, root=figures_dir)       # save as CSV and display
-runs = partial(run_many, root=runs_dir, data_dir=data_dir, device=device, quiet=quiet)
-
 # %% [markdown]
 # ## Table 1 — self-KD method × knowledge (Zero / All / CMD-S / CMD-P)
 # 40% symmetric noise; accuracy (%) of model A on the clean test set.
 
 # %%
-t1 = runs([job(target, k, seed=s, **cmd(target, k)) for target in self_kd for k in KNOWLEDGE for s in P["seeds"]])
-show(report.mean_std_table(t1, "row", "col", "test_metric_0", average=False, row_order=self_kd,
-                           col_order=list(KNOWLEDGE)), "table1_selfkd_x_knowledge")
+t1 = nb.run_grid([job(target, k, seed=s, **cmd(target, k))
+                  for target in self_kd for k in KNOWLEDGE for s in P["seeds"]])
+nb.show(report.mean_std_table(t1, "row", "col", "test_metric_0", average=False, row_order=self_kd,
+                              col_order=list(KNOWLEDGE)), "table1_selfkd_x_knowledge")
 
 # %% [markdown]
 # ## Table 3 — noise types and rates
@@ -124,10 +119,10 @@ show(report.mean_std_table(t1, "row", "col", "test_metric_0", average=False, row
 # %%
 t3_rows = {**{n: single(n) for n in ("CE", "ProSelfLC", "Mconf")},
            "CMD-P+ProSelfLC": cmd("proselflc"), "CMD-P+Mconf": cmd("mconf")}
-t3 = runs([job(name, f"{kind} {rate:.0%}", rate, kind, s, **c) for name, c in t3_rows.items()
-           for kind, rates in noise_grid.items() for rate in rates for s in P["seeds"]])
-show(report.mean_std_table(t3, "row", "col", "test_metric_0", average=False, row_order=list(t3_rows)),
-     "table3_noise_types")
+t3 = nb.run_grid([job(name, f"{kind} {rate:.0%}", rate, kind, s, **c) for name, c in t3_rows.items()
+                  for kind, rates in noise_grid.items() for rate in rates for s in P["seeds"]])
+nb.show(report.mean_std_table(t3, "row", "col", "test_metric_0", average=False, row_order=list(t3_rows)),
+        "table3_noise_types")
 
 # %% [markdown]
 # ## Table 5 — two networks of the same architecture
@@ -136,9 +131,9 @@ show(report.mean_std_table(t3, "row", "col", "test_metric_0", average=False, row
 # %%
 t5_rows = {**{n: single(n) for n in SINGLE}, "SyncMKD": dict(method="sync_mkd"), "KDCL": dict(method="kdcl"),
            "CMD-P+ProSelfLC": cmd("proselflc"), "CMD-P+Mconf": cmd("mconf")}
-t5 = runs([job(name, "accuracy", seed=s, **c) for name, c in t5_rows.items() for s in P["seeds"]])
-show(report.mean_std_table(t5, "row", "col", "test_metric_0", average=False, row_order=list(t5_rows)),
-     "table5_same_architecture")
+t5 = nb.run_grid([job(name, "accuracy", seed=s, **c) for name, c in t5_rows.items() for s in P["seeds"]])
+nb.show(report.mean_std_table(t5, "row", "col", "test_metric_0", average=False, row_order=list(t5_rows)),
+        "table5_same_architecture")
 
 # %% [markdown]
 # ## Table 6 — two networks of different architectures
@@ -150,21 +145,21 @@ t6 = []
 for name, c in {"ProSelfLC": single("ProSelfLC"), "Mconf": single("Mconf")}.items():
     for k, net in enumerate(pair):
         t6 += [job(name, net, seed=s, models=[net], **c) for s in P["seeds"]]
-t6 = runs(t6)
-t6_cmd = runs([job(name, "", seed=s, models=pair, **c) for name, c in
-               {"CMD-P+ProSelfLC": cmd("proselflc"), "CMD-P+Mconf": cmd("mconf")}.items() for s in P["seeds"]])
+t6 = nb.run_grid(t6)
+t6_cmd = nb.run_grid([job(name, "", seed=s, models=pair, **c) for name, c in
+                      {"CMD-P+ProSelfLC": cmd("proselflc"), "CMD-P+Mconf": cmd("mconf")}.items() for s in P["seeds"]])
 t6 = pd.concat([t6.assign(value=t6["test_metric_0"])] +
                [t6_cmd.assign(col=net, value=t6_cmd[f"test_metric_{k}"]) for k, net in enumerate(pair)])
-show(report.mean_std_table(t6, "row", "col", "value", average=False, col_order=pair), "table6_two_architectures")
+nb.show(report.mean_std_table(t6, "row", "col", "value", average=False, col_order=pair), "table6_two_architectures")
 
 # %% [markdown]
 # ## Table 7 — η of CMD-S across noise rates
 # CMD-S with ProSelfLC; χ = H(u)/η. Larger η distils only more confident knowledge.
 
 # %%
-t7 = runs([job(f"η = {eta:g}", f"{rate:.0%}", rate, seed=s, **cmd("proselflc", "CMD-S", eta=eta))
-           for eta in eta_grid for rate in fig4_rates for s in P["seeds"]])
-show(report.mean_std_table(t7, "row", "col", "test_metric_0", average=False), "table7_eta_cmd_s")
+t7 = nb.run_grid([job(f"η = {eta:g}", f"{rate:.0%}", rate, seed=s, **cmd("proselflc", "CMD-S", eta=eta))
+                  for eta in eta_grid for rate in fig4_rates for s in P["seeds"]])
+nb.show(report.mean_std_table(t7, "row", "col", "test_metric_0", average=False), "table7_eta_cmd_s")
 
 # %% [markdown]
 # ## Figure 2 — knowledge communicated per epoch
@@ -172,36 +167,36 @@ show(report.mean_std_table(t7, "row", "col", "test_metric_0", average=False), "t
 
 # %%
 fig2_runs = t1[(t1["row"] == "proselflc") & t1["col"].isin(["CMD-S", "CMD-P"])]
-h = histories(runs_dir, fig2_runs["run"]).merge(fig2_runs[["run", "col", "n_train"]], on="run")
+h = nb.histories(fig2_runs["run"]).merge(fig2_runs[["run", "col", "n_train"]], on="run")
 h = pd.concat([h.assign(direction="A → B", passed=h["passed_a2b"] / h["n_train"]),
                h.assign(direction="B → A", passed=h["passed_b2a"] / h["n_train"])])
 fig = report.line_panels(h, "epoch", "passed", "direction", "col", "epoch",
                          "fraction of training samples passed", "CMD + ProSelfLC, 40% symmetric noise")
-report.save_figure(fig, NB, "fig2_knowledge_communicated", root=figures_dir)
+nb.save_figure(fig, "fig2_knowledge_communicated")
 
 # %% [markdown]
 # ## Figure 3 — test accuracy during training, with and without CMD-P
 
 # %%
 fig3_runs = pd.concat([t5[t5["row"].isin(["ProSelfLC", "Mconf", "CMD-P+ProSelfLC", "CMD-P+Mconf"])]])
-h = histories(runs_dir, fig3_runs["run"]).merge(fig3_runs[["run", "row"]], on="run")
+h = nb.histories(fig3_runs["run"]).merge(fig3_runs[["run", "row"]], on="run")
 h = h.assign(accuracy=100 * h["test_metric_0"], selfkd=h["row"].str.replace("CMD-P+", ""),
              training=h["row"].str.startswith("CMD-P").map({True: "with CMD-P", False: "alone"}))
 fig = report.line_panels(h, "epoch", "accuracy", "training", "selfkd", "epoch", "test accuracy (%)",
                          "40% symmetric noise; model A")
-report.save_figure(fig, NB, "fig3_test_accuracy_curves", root=figures_dir)
+nb.save_figure(fig, "fig3_test_accuracy_curves")
 
 # %% [markdown]
 # ## Figure 4 — accuracy against b₂: (a) across noise rates at η = 2, (b) across η
 
 # %%
-f4a = runs([job(f"{rate:.0%}", b2, rate, seed=s, **cmd("proselflc", "CMD-P", eta=2.0, b2=b2))
-            for rate in fig4_rates for b2 in b2_grid for s in P["seeds"]]).assign(panel="(a) η = 2",
-                                                                                    hue=lambda d: "noise " + d["row"])
-f4b = runs([job(f"η = {eta:g}", b2, fig4b_rate, seed=s, **cmd("proselflc", "CMD-P", eta=eta, b2=b2))
-            for eta in eta_grid for b2 in b2_grid for s in P["seeds"]]).assign(panel=f"(b) noise {fig4b_rate:.0%}",
-                                                                                hue=lambda d: d["row"])
+f4a = nb.run_grid([job(f"{rate:.0%}", b2, rate, seed=s, **cmd("proselflc", "CMD-P", eta=2.0, b2=b2))
+                   for rate in fig4_rates for b2 in b2_grid for s in P["seeds"]]
+                  ).assign(panel="(a) η = 2", hue=lambda d: "noise " + d["row"])
+f4b = nb.run_grid([job(f"η = {eta:g}", b2, fig4b_rate, seed=s, **cmd("proselflc", "CMD-P", eta=eta, b2=b2))
+                   for eta in eta_grid for b2 in b2_grid for s in P["seeds"]]
+                  ).assign(panel=f"(b) noise {fig4b_rate:.0%}", hue=lambda d: d["row"])
 f4 = pd.concat([f4a, f4b]).assign(b2=lambda d: d["col"].astype(float), accuracy=lambda d: 100 * d["test_metric_0"])
 fig = report.line_panels(f4, "b2", "accuracy", "hue", "panel", "b₂", "test accuracy (%)", "CMD-P + ProSelfLC",
                          legend="(a) noise rate / (b) η")
-report.save_figure(fig, NB, "fig4_b2_eta", root=figures_dir)
+nb.save_figure(fig, "fig4_b2_eta")

@@ -6,6 +6,7 @@ The running example: 2-class logits [0, ln 3] give p = [1/4, 3/4], so
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -101,19 +102,73 @@ def test_tf_reg_glue_form_by_hand():
     assert close(loss, 0.025 * NLL[0] + 0.975 * NLL[1])
 
 
+def tf_reg_hand_case():
+    """2 samples, 3 classes, a = 0.9, T = 0.85 / ln 2.
+
+    p_d = [0.05, 0.05, 0.9] (label 2) and [0.05, 0.9, 0.05] (label 1); the label
+    entry exceeds the others by 0.85, so softmax(p_d / T) puts e^(ln 2) = 2 : 1 : 1
+    on them: teacher t = [1/4, 1/4, 1/2] and [1/4, 1/2, 1/4].
+    Logits [0, 0, ln 2] and [ln 3, 0, 0]: p = [1/4, 1/4, 1/2] and [3/5, 1/5, 1/5].
+    """
+    z = torch.tensor([[0.0, 0.0, math.log(2)], [LN3, 0.0, 0.0]])
+    return z, torch.tensor([2, 1]), 0.9, 0.85 / math.log(2)
+
+
 def test_tf_reg_temperature_form_by_hand():
-    # T = 2, w = 0.5, a = 0.9, label 0: p_d = [0.9, 0.1]
-    # softmax(p_d / 2) = [sigmoid(0.4), 1 - sigmoid(0.4)] = [0.598688, 0.401312]
-    # softmax(z / 2) = [1, sqrt 3] / (1 + sqrt 3) = [0.366025, 0.633975]
-    # KL = 0.111069;  loss = 0.5 ln 4 + 0.5 * 2^2 * 0.111069 = 0.915285
-    loss = L.tf_reg(z13(), torch.tensor([0]), w=0.5, a=0.9, temperature=2.0)
-    assert close(loss, 0.915285)
+    z, y, a, t = tf_reg_hand_case()
+    # CE: -log 1/2 and -log 1/5;  KL: sample 0 has p = t, so 0; sample 1:
+    # 1/4 ln((1/4)/(3/5)) + 1/2 ln((1/2)/(1/5)) + 1/4 ln((1/4)/(1/5))
+    ce = (math.log(2) + math.log(5)) / 2  # 1.151293
+    kl = (0.0 + 0.25 * math.log(5 / 12) + 0.5 * math.log(5 / 2) + 0.25 * math.log(5 / 4)) / 2  # 0.147532
+    assert close(kl, 0.147532)
+    loss = L.tf_reg(z.requires_grad_(), y, w=0.1, a=a, temperature=t)
+    assert close(loss, 0.9 * ce + 0.1 * kl) and close(loss, 1.050917)
+    # gradient: ((1 - w)(p - q) + w (p - t)) / N per sample; sample 0 has p = t
+    loss.backward()
+    expected = torch.tensor([
+        [0.9 * 0.25, 0.9 * 0.25, 0.9 * -0.5],
+        [0.9 * 0.6 + 0.1 * (0.6 - 0.25), 0.9 * -0.8 + 0.1 * (0.2 - 0.5), 0.9 * 0.2 + 0.1 * (0.2 - 0.25)],
+    ]) / 2
+    assert torch.allclose(z.grad, expected, atol=1e-6)
+
+
+def yuan_loss_kd_regularization(outputs, labels, alpha, T, multiplier, correct_prob=0.99):
+    """Yuan et al.'s my_loss_function.loss_kd_regularization, line for line (minus .cuda())."""
+    loss_CE = F.cross_entropy(outputs, labels)
+    K = outputs.size(1)
+    teacher_soft = torch.ones_like(outputs)
+    teacher_soft = teacher_soft * (1 - correct_prob) / (K - 1)  # p^d(k)
+    for i in range(outputs.shape[0]):
+        teacher_soft[i, labels[i]] = correct_prob
+    loss_soft_regu = torch.nn.KLDivLoss()(F.log_softmax(outputs, dim=1),
+                                          F.softmax(teacher_soft / T, dim=1)) * multiplier
+    return (1.0 - alpha) * loss_CE + alpha * loss_soft_regu
+
+
+@pytest.mark.filterwarnings("ignore:reduction:UserWarning")  # KLDivLoss's 'mean', as Yuan's code
+@pytest.mark.parametrize("seed", range(3))
+def test_tf_reg_matches_yuan_code_on_cifar100(seed):
+    # CIFAR-100 setting (label-reg Table 13; Yuan's base_resnet18/params.json):
+    # alpha 0.1, T 20, multiplier 100 = K, so their batch-and-class mean is our per-sample KL
+    z, y = rand_batch(n=16, c=100, seed=seed)
+    z = z * 3
+    theirs = yuan_loss_kd_regularization(z, y, alpha=0.1, T=20.0, multiplier=100.0)
+    assert close(L.tf_reg(z, y, w=0.1, a=0.99, temperature=20.0), theirs)
 
 
 @pytest.mark.parametrize("temperature", [1.0, 20.0])
 def test_tf_reg_w0_is_ce(temperature):
     z, y = rand_batch()
     assert close(L.tf_reg(z, y, w=0.0, temperature=temperature), L.ce(z, y))
+
+
+def test_tf_reg_temperature_limits():
+    z, y = rand_batch()
+    for w in (0.1, 0.5):
+        # T -> inf: teacher -> u, so label smoothing minus the constant w H(u)
+        assert close(L.tf_reg(z, y, w=w, a=0.99, temperature=1e6), L.ls(z, y, w=w) - w * math.log(5))
+        # T -> 0: teacher -> q, so plain CE
+        assert close(L.tf_reg(z, y, w=w, a=0.99, temperature=1e-3), L.ce(z, y))
 
 
 def test_cp_by_hand_and_gradient_through_entropy():
@@ -355,6 +410,33 @@ def test_cmd_threshold_over_progress():
     assert all(a < b for a, b in zip(rising, rising[1:]))
 
 
+E3 = math.exp(3.0)  # b = ±6 at t/Γ - 0.5 = ±0.5
+
+
+def test_proselflc_global_trust_at_both_ends():
+    # g(t) = h(t/Γ - 0.5, 6) = 1 / (1 + e^(-6 (t/Γ - 0.5))); a one-hot p has l(p) = 1, so ε = g
+    one_hot = F.one_hot(torch.tensor([0, 2]), 3).float()
+    for progress, g in [(0.0, 1 / (1 + E3)), (0.5, 0.5), (1.0, 1 / (1 + 1 / E3))]:
+        assert close(L.logistic(progress - 0.5, 6.0), g, 1e-12)
+        assert torch.allclose(L.proselflc_epsilon(one_hot, progress, 6.0), torch.tensor([g, g]))
+    assert close(1 / (1 + E3), 0.0474259) and close(1 / (1 + 1 / E3), 0.9525741)
+    # a uniform p has l(p) = 0: no trust at any time
+    assert torch.allclose(L.proselflc_epsilon(torch.full((1, 3), 1 / 3), 1.0, 6.0), torch.zeros(1), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "b2, factors",
+    # 2 h(t/Γ - 0.5, b2) at t/Γ = 0, 1/2, 1
+    [(-6.0, (2 / (1 + 1 / E3), 1.0, 2 / (1 + E3))), (0.0, (1.0, 1.0, 1.0))],
+)
+def test_cmd_threshold_at_both_ends(b2, factors):
+    # χ = H(u)/η · 2 h(t/Γ - 0.5, b2), C = 10, η = 2: H(u)/η = ln(10)/2 = 1.151293
+    for progress, factor in zip((0.0, 0.5, 1.0), factors):
+        assert close(L.cmd_threshold(10, 2.0, progress, b2), math.log(10) / 2 * factor, 1e-12)
+    if b2 == -6.0:
+        assert close(factors[0], 1.9051483) and close(factors[2], 0.0948517)
+
+
 # ---------------------------------------------------------------- CMD losses
 
 def cmd_hand_case():
@@ -452,41 +534,99 @@ def test_co_teaching_selection_and_peer_exchange():
     margin_b = torch.tensor([-5.0, -4.0, -3.0, 3.0, 4.0, 5.0])  # B: samples 5,4,3 smallest loss
     logits_a = torch.stack([margin_a, torch.zeros(6)], 1).requires_grad_()
     logits_b = torch.stack([margin_b, torch.zeros(6)], 1).requires_grad_()
-    loss_a, loss_b = L.co_teaching_losses(logits_a, logits_b, labels, forget_rate=0.5)
+    loss_a, loss_b, kept = L.co_teaching_losses(logits_a, logits_b, labels, forget_rate=0.5)
+    assert kept == 3
     ce_a = F.cross_entropy(logits_a, labels, reduction="none")
     ce_b = F.cross_entropy(logits_b, labels, reduction="none")
     assert close(loss_a, ce_a[3:].mean()) and close(loss_b, ce_b[:3].mean())
     (loss_a + loss_b).backward()
-    # each model gets gradient exactly on the round(0.5 * 6) = 3 samples its peer chose
+    # each model gets gradient exactly on the int(0.5 * 6) = 3 samples its peer chose
     assert logits_a.grad.abs().sum(1).nonzero().flatten().tolist() == [3, 4, 5]
     assert logits_b.grad.abs().sum(1).nonzero().flatten().tolist() == [0, 1, 2]
 
 
+def samples_in_loss(loss, logits):
+    """How many rows of logits get a gradient from loss."""
+    (grad,) = torch.autograd.grad(loss, logits, retain_graph=True)
+    return int((grad.abs().sum(1) > 0).sum())
+
+
 @pytest.mark.parametrize(
-    "forget, n, keep", [(0.0, 10, 10), (0.2, 10, 8), (0.25, 10, 8), (0.35, 10, 6), (0.9, 3, 1)]
+    "forget, n, keep",
+    # int() truncates, as Han et al.'s num_remember: 7.5 -> 7, 6.5 -> 6; in floating point
+    # (1 - 0.7) * 10 = 3.0000000000000004 -> 3 but (1 - 0.9) * 10 = 0.9999999999999998 -> 0,
+    # which max(1, .) turns into 1
+    [(0.0, 10, 10), (0.2, 10, 8), (0.25, 10, 7), (0.35, 10, 6), (0.7, 10, 3), (0.9, 10, 1), (0.9, 3, 1)],
 )
 def test_co_teaching_keep_count(forget, n, keep):
-    # keep = round((1 - forget) n), at least one; 0.75 * 10 = 7.5 rounds to 8
     z_a = torch.randn(n, 4, requires_grad=True)
-    z_b = torch.randn(n, 4)
-    loss_a, _ = L.co_teaching_losses(z_a, z_b, torch.randint(0, 4, (n,)), forget)
-    loss_a.backward()
-    assert int((z_a.grad.abs().sum(1) > 0).sum()) == keep
+    z_b = torch.randn(n, 4, requires_grad=True)
+    loss_a, loss_b, kept = L.co_teaching_losses(z_a, z_b, torch.randint(0, 4, (n,)), forget)
+    assert kept == keep
+    assert samples_in_loss(loss_a, z_a) == samples_in_loss(loss_b, z_b) == keep
+
+
+def han_loss_coteaching(y_1, y_2, t, forget_rate):
+    """Han et al.'s loss.py loss_coteaching, line for line, minus .cuda() and the pure ratios."""
+    loss_1 = F.cross_entropy(y_1, t, reduction="none")
+    ind_1_sorted = torch.argsort(loss_1.data)
+    loss_2 = F.cross_entropy(y_2, t, reduction="none")
+    ind_2_sorted = torch.argsort(loss_2.data)
+    remember_rate = 1 - forget_rate
+    num_remember = int(remember_rate * len(loss_1[ind_1_sorted]))
+    ind_1_update = ind_1_sorted[:num_remember]
+    ind_2_update = ind_2_sorted[:num_remember]
+    loss_1_update = F.cross_entropy(y_1[ind_2_update], t[ind_2_update])
+    loss_2_update = F.cross_entropy(y_2[ind_1_update], t[ind_1_update])
+    return torch.sum(loss_1_update) / num_remember, torch.sum(loss_2_update) / num_remember, num_remember
+
+
+def test_co_teaching_kept_count_brute_force():
+    # every batch size 1..48 against forget rates from Han et al.'s schedules (their
+    # linspace values, where truncation bites) and a few round ones
+    rates = {float(f) for r in (0.2, 0.4, 0.45, 0.5, 0.8) for f in np.linspace(0, r, 10)} | {0.25, 0.7, 0.9}
+    g = torch.Generator().manual_seed(0)
+    for n in range(1, 49):
+        z_a = torch.randn(n, 5, generator=g).requires_grad_()
+        z_b = torch.randn(n, 5, generator=g).requires_grad_()
+        y = torch.randint(0, 5, (n,), generator=g)
+        for rate in sorted(rates):
+            loss_a, loss_b, kept = L.co_teaching_losses(z_a, z_b, y, rate)
+            assert samples_in_loss(loss_a, z_a) == samples_in_loss(loss_b, z_b) == kept, (n, rate)
+            their_a, their_b, num_remember = han_loss_coteaching(z_a, z_b, y, rate)
+            if num_remember > 0:  # theirs is nan on an empty selection; ours keeps one
+                assert kept == num_remember, (n, rate)
+                # same selection; theirs divides the mean by num_remember once more
+                assert close(loss_a, their_a * kept) and close(loss_b, their_b * kept)
 
 
 def test_co_teaching_forget_zero_is_ce_and_bad_rate():
     z_a, y = rand_batch()
     z_b = torch.randn(8, 5)
-    loss_a, loss_b = L.co_teaching_losses(z_a, z_b, y, 0.0)
-    assert close(loss_a, L.ce(z_a, y)) and close(loss_b, L.ce(z_b, y))
+    loss_a, loss_b, kept = L.co_teaching_losses(z_a, z_b, y, 0.0)
+    assert close(loss_a, L.ce(z_a, y)) and close(loss_b, L.ce(z_b, y)) and kept == 8
     with pytest.raises(ValueError, match="forget_rate must be in"):
         L.co_teaching_losses(z_a, z_b, y, 1.0)
 
 
-def test_co_teaching_forget_rate():
-    assert [L.co_teaching_forget_rate(e, 0.4) for e in (0, 5, 10, 30)] == [0.0, 0.2, 0.4, 0.4]
-    assert L.co_teaching_forget_rate(2, 0.4, ramp_epochs=4) == 0.2
-    assert L.co_teaching_forget_rate(0, 0.4, ramp_epochs=0) == 0.4
+def test_co_teaching_forget_rate_by_hand():
+    # r = 0.45, T_k = 10: epoch e forgets 0.45 (e + 1) / 9 = 0.05 (e + 1) until e = 8
+    got = [L.co_teaching_forget_rate(e, 0.45) for e in range(12)]
+    assert all(close(a, b, 1e-12) for a, b in zip(got, [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4] + [0.45] * 4))
+    # T_k = 4: r / 3 per epoch, r from e = 2
+    assert [round(L.co_teaching_forget_rate(e, 0.3, ramp_epochs=4), 12) for e in range(4)] == [0.1, 0.2, 0.3, 0.3]
+    # T_k <= 1: no ramp (Han et al.'s linspace(0, r, 1) covers only their untrained epoch 0)
+    assert L.co_teaching_forget_rate(0, 0.4, ramp_epochs=1) == L.co_teaching_forget_rate(0, 0.4, ramp_epochs=0) == 0.4
+
+
+@pytest.mark.parametrize("rate, ramp", [(0.2, 10), (0.45, 10), (0.8, 10), (0.4, 5), (0.4, 15)])
+def test_co_teaching_forget_rate_is_han_schedule(rate, ramp):
+    # main.py: trains epochs 1 .. n_epoch - 1 with rate_schedule[epoch]; ours counts them from 0
+    n_epoch = 30
+    rate_schedule = np.ones(n_epoch) * rate
+    rate_schedule[:ramp] = np.linspace(0, rate ** 1, ramp)
+    ours = [L.co_teaching_forget_rate(e, rate, ramp) for e in range(n_epoch - 1)]
+    assert ours == rate_schedule[1:].tolist()
 
 
 # ---------------------------------------------------------------- no nan with exact zeros

@@ -1,15 +1,11 @@
-"""Models (offline MiniLM pair, CIFAR nets, MLP) and the inputs that feed them."""
-
-import itertools
+"""Models: the offline MiniLM pair, CIFAR nets, the MLP."""
 
 import huggingface_hub.constants
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from nkdlib import inputs as inputs_mod
-from nkdlib.inputs import ImageInputs, TextInputs, VectorInputs, make_inputs
+from nkdlib.inputs import TextInputs, VectorInputs, make_inputs
 from nkdlib.models import MODEL_NAMES, ModelUnavailableError, build_model, load_tokenizer
 
 PAIR = ("The company said profits rose sharply last year.",
@@ -22,14 +18,10 @@ def minilm_pair():
     return build_model("minilm", 2).eval(), build_model("minilm-l3", 2).eval()
 
 
-def _encode(texts, tmp_path, **kw):
-    return TextInputs(texts, "minilm", cache_dir=tmp_path, **kw)
-
-
 # ----------------------------------------------------------------------------- text models
 
 def test_minilm_teacher_and_student_classify_a_pair(minilm_pair, tmp_path):
-    batch = _encode([PAIR], tmp_path).batch(torch.tensor([0]))
+    batch = TextInputs([PAIR], "minilm", cache_dir=tmp_path).batch(torch.tensor([0]))
     for model in minilm_pair:
         assert model.kind == "text" and model.tokenizer_name == "minilm"
         with torch.no_grad():
@@ -75,46 +67,6 @@ def test_hub_name_offline_gives_clear_error(monkeypatch):
         build_model("prajjwal1/bert-small", 2)
 
 
-# ----------------------------------------------------------------------------- TextInputs
-
-def test_pairs_are_encoded_as_pairs_and_padded_per_batch(tmp_path):
-    texts = [PAIR, ("a", "b"), ("one two three", "four")]
-    ti = _encode(texts, tmp_path)
-    assert len(ti) == 3
-    b = ti.batch(torch.tensor([1, 2]))
-    lengths = b["attention_mask"].sum(1)
-    assert b["input_ids"].shape[1] == lengths.max() < ti.batch(torch.tensor([0]))["input_ids"].shape[1]
-    assert (b["token_type_ids"] == 1).any(1).all()  # each row has a second segment
-    assert (b["input_ids"][b["attention_mask"] == 0] == 0).all()  # BERT's pad id
-    assert all(v.dtype == torch.long for v in b.values())
-    single = _encode(["just one sentence"], tmp_path).batch(torch.tensor([0]))
-    assert (single["token_type_ids"] == 0).all()
-
-
-def test_max_length_truncates(tmp_path):
-    long = " ".join(["word"] * 300)
-    b = _encode([(long, long)], tmp_path, max_length=32).batch(torch.tensor([0]))
-    assert b["input_ids"].shape == (1, 32)
-
-
-def test_token_cache_skips_the_tokenizer(tmp_path, monkeypatch):
-    texts = [PAIR, ("x", "y")]
-    first = _encode(texts, tmp_path)
-    assert not first.cache_hit
-
-    def no_tokenizer(name):
-        raise AssertionError("tokenizer called on a cache hit")
-
-    monkeypatch.setattr(inputs_mod, "load_tokenizer", no_tokenizer)
-    second = _encode(texts, tmp_path)
-    assert second.cache_hit
-    idx = torch.tensor([1, 0])
-    for key, value in first.batch(idx).items():
-        assert torch.equal(value, second.batch(idx)[key])
-    with pytest.raises(AssertionError):  # other texts or length: a different key
-        _encode(texts, tmp_path, max_length=16)
-
-
 # ----------------------------------------------------------------------------- vision / mlp
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "shufflenetv2"])
@@ -158,52 +110,3 @@ def test_mlp_on_vectors():
     assert model(vi.batch(torch.tensor([0, 3]))).shape == (2, 10)
     with pytest.raises(ValueError, match="in_dim"):
         build_model("mlp", 10)
-
-
-# ----------------------------------------------------------------------------- ImageInputs
-
-def _images(n=6, size=8, seed=0):
-    return np.random.default_rng(seed).integers(1, 256, (n, size, size, 3), dtype=np.uint8)
-
-
-def test_image_eval_batches_are_normalised_originals():
-    imgs = _images()
-    ii = ImageInputs(imgs, "cpu")
-    x = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 255
-    mean, std = x.mean((0, 2, 3)), x.std((0, 2, 3), unbiased=False)
-    expect = (x - mean[:, None, None]) / std[:, None, None]
-    idx = torch.tensor([4, 1])
-    assert torch.allclose(ii.batch(idx), expect[idx], atol=1e-5)
-    assert torch.equal(ii.batch(idx), ii.batch(idx))
-    # valid/test reuse the training statistics
-    other = make_inputs(_images(seed=1), build_model("resnet18", 2, width=0.125), "cpu", stats_from=imgs)
-    assert torch.allclose(other.mean.flatten(), mean, atol=1e-6)
-
-
-def test_image_train_batches_are_random_crops_and_flips():
-    torch.manual_seed(0)
-    imgs = _images(n=4, size=8)
-    ii = ImageInputs(imgs, "cpu", mean=(0, 0, 0), std=(1, 1, 1))  # batch = pixels / 255
-    idx = torch.arange(4)
-    a, b = ii.batch(idx, train=True), ii.batch(idx, train=True)
-    assert a.shape == b.shape == (4, 3, 8, 8) and not torch.equal(a, b)
-
-    x = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 255
-    padded = F.pad(x, (4, 4, 4, 4))
-    seen = set()
-    for _ in range(5):
-        out = ii.batch(idx, train=True)
-        for i in range(4):  # random pixels: each of the 2 x 81 crops/flips is unique
-            matches = [(dy, dx, flip)
-                       for dy, dx, flip in itertools.product(range(9), range(9), (False, True))
-                       for crop in [padded[i, :, dy:dy + 8, dx:dx + 8]]
-                       if torch.equal(out[i], crop.flip(2) if flip else crop)]
-            assert len(matches) == 1
-            seen |= set(matches)
-    assert {flip for _, _, flip in seen} == {False, True} and len(seen) > 10
-
-
-def test_image_augment_off_is_deterministic():
-    ii = ImageInputs(_images(), "cpu", augment=False)
-    idx = torch.tensor([0, 2])
-    assert torch.equal(ii.batch(idx, train=True), ii.batch(idx))

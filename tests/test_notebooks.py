@@ -1,23 +1,59 @@
-"""Smoke-run every paper notebook under papermill (the CI profile): it must execute
-without error and write at least one table (CSV) and one figure (PNG and PDF)."""
+"""The paper notebooks: their jupytext sources build into papermill-ready notebooks, and a
+smoke run of each under papermill (the CI profile) executes without error and writes at
+least one table (CSV) and one figure (PNG and PDF)."""
+import ast
+
+import jupytext
+import pandas as pd
 import pytest
 
-from nkdlib.data import default_data_dir
 from nkdlib.notebooks import execute, notebooks
+from nkdlib.profiles import PROFILES
+from nkdlib.session import notebook_session
 
-
-@pytest.mark.parametrize("notebook", notebooks(), ids=lambda p: p.stem)
-def test_notebook_smoke(notebook, tmp_path):
-    if default_data_dir() is None:
-        pytest.skip("offline data not found: set NKD_DATA_DIR or put shared/data beside the repo")
-    figures = tmp_path / "figures"
-    execute(notebook, tmp_path / "out", profile="smoke", quiet=True, runs_dir=str(tmp_path / "runs"),
-            figures_dir=str(figures))
-    written = list((figures / notebook.stem).iterdir())
-    suffixes = {p.suffix for p in written}
-    assert {".csv", ".png", ".pdf"} <= suffixes, written
-    assert all(p.stat().st_size > 0 for p in written)
+ids = dict(ids=lambda p: p.stem)
 
 
 def test_there_are_four_notebooks():
     assert [p.stem[:2] for p in notebooks()] == ["01", "02", "03", "04"]
+
+
+def test_notebook_session(tmp_path):
+    nb = notebook_session("nb", "smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path), seeds=[7],
+                          teacher=None)
+    assert nb.settings == {**PROFILES["smoke"], "seeds": [7]}   # None overrides keep the profile's value
+    nb.show(pd.DataFrame({"a": [1]}), "t")
+    assert (tmp_path / "nb" / "t.csv").is_file()
+
+
+@pytest.mark.parametrize("source", notebooks(), **ids)
+def test_source_builds_a_papermill_notebook(source):
+    notebook = jupytext.read(source)
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0].cell_type == "code"
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("source", notebooks(), **ids)
+def test_no_variable_shadows_an_imported_module(source):
+    tree = ast.parse(source.read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {part for a in node.names for part in (a.asname or a.name).split(".")}
+        elif isinstance(node, ast.ImportFrom):
+            modules |= set(node.module.split("."))
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assigned |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert not assigned & modules
+
+
+@pytest.mark.parametrize("source", notebooks(), **ids)
+def test_notebook_smoke(source, tmp_path, shared_data):
+    figures = tmp_path / "figures"
+    execute(source, tmp_path / "out", profile="smoke", quiet=True, data_dir=str(shared_data),
+            runs_dir=str(tmp_path / "runs"), figures_dir=str(figures))
+    written = list((figures / source.stem).iterdir())
+    suffixes = {p.suffix for p in written}
+    assert {".csv", ".png", ".pdf"} <= suffixes, written
+    assert all(p.stat().st_size > 0 for p in written)

@@ -1,0 +1,170 @@
+"""Run configs: plain dicts of DEFAULTS (one line each), checked when made.
+
+    cfg = make_config(task="sst2", method="kd", models=["minilm-l3"], teacher=teacher_cfg)
+
+A config's hash names its run directory (nkdlib.runs), so everything that changes the
+numbers is a config entry; settings that do not (data folder, device, progress bars,
+compile, threads) are arguments of `nkdlib.train.run`. `make_config` refuses a bad value
+at once, naming the key and what it allows, before anything is written.
+"""
+import copy
+import math
+import numbers
+
+import numpy as np
+
+from .methods import METHODS, method_hp
+from .models import MODEL_NAMES, is_model_name
+from .noise import NOISE_KINDS
+from .tasks import TASK_KEYS
+
+DEFAULTS = dict(
+    task="digits",          # nkdlib.datasets task name
+    noise="symmetric",      # label-noise kind: nkdlib.noise.NOISE_KINDS
+    noise_rate=0.0,         # fraction of train and valid labels corrupted
+    seed=0,                 # seeds the split, noise, initialisation and batch order
+    max_train=None,         # stratified subset of the official train split (None = all)
+    max_test=None,          # stratified subset of the evaluation split (None = all)
+    classes=None,           # keep only these classes, relabelled 0..k-1
+    valid_frac=0.1,         # fraction of train held out as the noisy valid split (0: train on all, select="last")
+    max_length=128,         # text: tokens per example
+    metric=None,            # accuracy | mcc | f1 (None = the task's own)
+    method="ce",            # nkdlib.methods.METHODS
+    hp={},                  # method hyper-parameters over nkdlib.methods.DEFAULTS
+    models=["mlp"],         # cohort; a single name is repeated when the method needs two
+    pretrained=True,        # text/vision: start from pretrained weights where the name has them
+    width=1.0,              # vision/mlp width multiplier (smoke runs use < 1)
+    init_from=None,         # config of a finished run (save_model) whose weights initialise the backbone
+    teacher=None,           # config of the frozen teacher run (kd, kd_sym); self_kd builds its own
+    optimizer="adamw",      # adamw | sgd
+    lr=2e-5,                # peak learning rate
+    weight_decay=0.01,
+    momentum=0.9,           # sgd only
+    batch_size=32,
+    epochs=3,
+    schedule="linear",      # linear (warm-up then decay to 0, per step) | step (×gamma at milestones, per epoch) | constant
+    warmup=0.1,             # linear: fraction of steps warming up
+    milestones=[],          # step: epochs at which the lr is multiplied by gamma
+    gamma=0.1,
+    clip=0.0,               # max gradient norm (0 = off); each paper recipe states its own
+    precision="fp32",       # fp32 | bf16 (autocast for forward passes)
+    augment=True,           # images: pad-4 crop + flip
+    select="valid",         # model selection: valid (best noisy-valid metric) | last (final epoch)
+    progress="epoch",       # t/Γ of ProSelfLC, Mconf, CMD: epoch (t = current epoch, CMD eq. 12) | step (iterations)
+    eval_steps=0,           # > 0: also log the main model's test loss every this many steps (noisy-KD Fig. 2)
+    save_model=False,       # keep the selected weights of model 0 (for init_from)
+)
+
+# The papers' optimisation recipes (CMD appendix A.2; label-reg Tables 10-13; noisy-KD §4).
+# clip 1.0 on text is ours (Hugging Face Trainer's default); CMD's vision recipes do not clip.
+RECIPES = {
+    "label_reg_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=30, schedule="linear", warmup=0.1,
+                           clip=1.0),
+    "label_reg_fewrel": dict(optimizer="adamw", lr=1.5e-5, batch_size=32, epochs=30, schedule="linear",
+                             warmup=0.1, clip=1.0),
+    "noisy_kd_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=10, schedule="linear", warmup=0.1,
+                          clip=1.0),
+    "cmd_resnet34": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=100,
+                         schedule="step", milestones=[50, 80], gamma=0.1, clip=0.0, select="last"),
+    "cmd_resnet18": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=200,
+                         schedule="step", milestones=[60, 120, 160], gamma=0.2, clip=0.0, select="last"),
+}
+DATA_KEYS = TASK_KEYS + ("max_length",)   # what a teacher shares with its student
+OPTIM_KEYS = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
+              "schedule", "warmup", "milestones", "gamma", "clip", "precision", "augment", "select", "progress", "init_from")
+
+_INT, _REAL = "an integer", "a number"
+# key: (kind, test, what the test allows); None passes where the key allows None
+_CHECKS = {
+    "noise": ("choice", NOISE_KINDS, None),
+    "optimizer": ("choice", ("adamw", "sgd"), None),
+    "schedule": ("choice", ("linear", "step", "constant"), None),
+    "select": ("choice", ("valid", "last"), None),
+    "precision": ("choice", ("fp32", "bf16"), None),
+    "progress": ("choice", ("epoch", "step"), None),
+    "metric": ("choice", (None, "accuracy", "mcc", "f1"), None),
+    "noise_rate": (_REAL, lambda v: 0 <= v < 1, "in [0, 1)"),
+    "valid_frac": (_REAL, lambda v: 0 <= v < 1, "in [0, 1)"),
+    "seed": (_INT, lambda v: v >= 0, ">= 0"),
+    "max_train": (_INT, lambda v: v is None or v >= 2, ">= 2 or None"),
+    "max_test": (_INT, lambda v: v is None or v >= 1, ">= 1 or None"),
+    "max_length": (_INT, lambda v: v >= 2, ">= 2"),
+    "width": (_REAL, lambda v: v > 0, "> 0"),
+    "lr": (_REAL, lambda v: 0 < v < math.inf, "> 0 and finite"),
+    "weight_decay": (_REAL, lambda v: v >= 0, ">= 0"),
+    "momentum": (_REAL, lambda v: 0 <= v < 1, "in [0, 1)"),
+    "batch_size": (_INT, lambda v: v >= 1, ">= 1"),
+    "epochs": (_INT, lambda v: v >= 1, ">= 1"),
+    "warmup": (_REAL, lambda v: 0 <= v < 1, "in [0, 1)"),
+    "gamma": (_REAL, lambda v: v > 0, "> 0"),
+    "clip": (_REAL, lambda v: v >= 0, ">= 0 (0 = off)"),
+    "eval_steps": (_INT, lambda v: v >= 0, ">= 0 (0 = off)"),
+}
+_BOOLS = ("pretrained", "augment", "save_model")
+
+
+def make_config(recipe: str | None = None, **overrides) -> dict:
+    """DEFAULTS, then a named RECIPES entry, then `overrides`; every value is checked
+    (ValueError naming the key and its allowed values) and numpy scalars become Python
+    numbers, so equal settings give equal run keys."""
+    unknown = set(overrides) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown config key(s) {sorted(unknown)}; known: {', '.join(DEFAULTS)}")
+    if recipe is not None and recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
+    cfg = plain({**copy.deepcopy(DEFAULTS), **RECIPES.get(recipe, {}), **overrides})
+    if isinstance(cfg["models"], str):
+        cfg["models"] = [cfg["models"]]
+    _check(cfg)
+    cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
+    if cfg["method"] == "self_kd" and cfg["teacher"] is None:
+        # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
+        cfg["teacher"] = teacher_config(cfg, cfg["models"], **{k: cfg[k] for k in OPTIM_KEYS})
+    return cfg
+
+
+def teacher_config(cfg: dict, models, **overrides) -> dict:
+    """A `ce` run on exactly cfg's data (same task, noise, seed, subsets): a teacher."""
+    return make_config(**{**{k: cfg[k] for k in DATA_KEYS}, "models": models, "method": "ce", **overrides})
+
+
+def plain(value):
+    """value with numpy scalars/arrays and tuples turned into Python numbers and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check(cfg):
+    for key, (kind, test, allowed) in _CHECKS.items():
+        value = cfg[key]
+        if kind == "choice":
+            if value not in test:
+                raise ValueError(f"config {key}={value!r} is not allowed; choose one of {list(test)}")
+            continue
+        if value is None and allowed.endswith("None"):
+            continue
+        integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        number = integer or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+        if not (integer if kind == _INT else number) or not test(value):
+            raise ValueError(f"config {key}={value!r} must be {kind} {allowed}")
+    for key in _BOOLS:
+        if not isinstance(cfg[key], bool):
+            raise ValueError(f"config {key}={cfg[key]!r} must be True or False")
+    if not 1 <= len(cfg["models"]) <= 2 or not all(map(is_model_name, cfg["models"])):
+        raise ValueError(f"config models={cfg['models']!r}: give 1 or 2 of {list(MODEL_NAMES)} "
+                         "or hub ids (owner/name) or local folders")
+    if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in cfg["milestones"]):
+        raise ValueError(f"config milestones={cfg['milestones']!r} must be a list of epochs >= 1")
+    if cfg["max_train"] is not None and cfg["valid_frac"] > 0:
+        held = round(cfg["valid_frac"] * cfg["max_train"])
+        if not 1 <= held < cfg["max_train"]:
+            raise ValueError(f"config max_train={cfg['max_train']} with valid_frac={cfg['valid_frac']} holds out "
+                             f"{held} valid examples; need at least 1 and fewer than max_train")
+    if cfg["valid_frac"] == 0 and cfg["select"] == "valid":
+        raise ValueError("config select='valid' needs a valid split: with valid_frac=0 use select='last'")
+    for key in ("teacher", "init_from"):
+        if cfg[key] is not None and not isinstance(cfg[key], dict):
+            raise ValueError(f"config {key} must be a config dict (make_config / teacher_config) or None")

@@ -1,0 +1,97 @@
+"""The papers' data sets, read as they are distributed: `read(name) -> Raw`.
+
+    raw = read("rte")                   # Raw(label_names, train=(x, y), test=(x, y), dev=None)
+
+One module per data family (glue, sst5, fewrel, cifar, digits), each with a local
+reader (a folder laid out as shared/data/README.md describes) and a hub reader
+(`datasets` / torchvision downloads into nkdlib.files.cache_dir()). Splitting, subsets
+and label noise are not done here: see nkdlib.tasks.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+from . import cifar, digits, fewrel, glue, sst5
+from .base import HOW_TO_GET, Raw
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """How to get a task's data: `local(data_dir) -> Raw` and `hub() -> Raw`."""
+
+    kind: str  # "text" | "image" | "vector"
+    metric: str  # "accuracy" | "mcc" | "f1"
+    local: Callable[[Path], Raw]
+    hub: Callable[[], Raw]
+
+
+TASKS = {
+    **{name: TaskDef("text", {"cola": "mcc", "mrpc": "f1"}.get(name, "accuracy"),
+                     functools.partial(glue.read_local, name), functools.partial(glue.read_hub, name))
+       for name in glue.GLUE},
+    "sst5": TaskDef("text", "accuracy", sst5.read_local, sst5.read_hub),
+    "fewrel": TaskDef("text", "accuracy", fewrel.read_local, fewrel.read_hub),
+    **{name: TaskDef("image", "accuracy", functools.partial(cifar.read_local, name),
+                     functools.partial(cifar.read_hub, name))
+       for name in ("cifar10", "cifar100")},
+    "digits": TaskDef("vector", "accuracy", digits.read, digits.read),
+}
+
+
+def default_data_dir():
+    """$NKD_DATA_DIR if set, else <repo>/../shared/data if it exists, else None."""
+    if os.environ.get("NKD_DATA_DIR"):
+        return Path(os.environ["NKD_DATA_DIR"]).expanduser()
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return shared if shared.is_dir() else None
+
+
+def read(name, data_dir=None, source="auto") -> Raw:
+    """Task `name`'s data as read, cached in-process: callers must not modify the arrays.
+
+    data_dir: folder laid out as shared/data/README.md (for GLUE, the glue folder
+        itself also works); default `default_data_dir()`.
+    source: "local", "hub" or "auto" (local if its files are there, else the hub).
+    """
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}")
+    if source not in ("auto", "local", "hub"):
+        raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
+    data_dir = default_data_dir() if data_dir is None else Path(data_dir).expanduser()
+    return _read(name, None if data_dir is None else data_dir.resolve(), source)
+
+
+@functools.lru_cache(maxsize=None)
+def _read(name, data_dir, source):
+    task = TASKS[name]
+
+    def local():
+        if data_dir is None:
+            raise FileNotFoundError(f"no local data folder (NKD_DATA_DIR unset, ../shared/data absent); {HOW_TO_GET}")
+        return task.local(data_dir)
+
+    if source == "hub":
+        raw = task.hub()
+    elif source == "local":
+        raw = local()
+    else:  # auto: local when its files are there, else the hub
+        try:
+            raw = local()
+        except FileNotFoundError as missing:
+            try:
+                raw = task.hub()
+            except (RuntimeError, FileNotFoundError) as e:
+                raise RuntimeError(f"{name}: no local data ({missing}); and no hub: {e}") from e
+    for part in (raw.train, raw.test, raw.dev):
+        if part is not None:
+            _check_labels(part[1], len(raw.label_names), f"{name} ({source})")
+    return raw
+
+
+def _check_labels(y, num_classes, where):
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"{where}: label outside [0, {num_classes}): {y[(y < 0) | (y >= num_classes)][0]}")

@@ -1,0 +1,134 @@
+"""Grids of runs: many at once on Ray (one machine or a cluster), or one after another.
+
+    table = run_many(jobs, "runs/", workers=2)              # two one-thread runs side by side
+    table = run_many(jobs, "runs/", workers=8, device="cuda", gpus_per_run=0.25)
+    table = run_many(jobs, "runs/", address="ray://head:10001")   # or $RAY_ADDRESS
+
+A job is {"config": cfg, **labels}. Each distinct config trains once (duplicates share
+it); a run that needs a teacher or an `init_from` run starts after that run finished.
+Every run trains with the same number of threads whatever `workers` is, so the numbers do
+not depend on it. A failed run does not stop the others: the call finishes the grid, then
+raises GridError naming every failed run and why.
+"""
+import os
+import time
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .runs import RunDir, config_key, gather
+from .train import run
+
+
+class GridError(RuntimeError):
+    """Some runs of a grid failed; `failures` maps run name -> reason."""
+
+    def __init__(self, failures: dict):
+        self.failures = failures
+        lines = "\n".join(f"  {name}: {why}" for name, why in failures.items())
+        super().__init__(f"{len(failures)} run(s) failed (the others finished):\n{lines}")
+
+
+def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | None]:
+    """Train one run with `threads` torch threads: (run name, seconds, error or None)."""
+    before, start, error = torch.get_num_threads(), time.time(), None
+    torch.set_num_threads(threads)
+    try:
+        run(cfg, root, **kwargs)
+    except Exception as e:   # reported by the driver with the run's key; the grid goes on
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        torch.set_num_threads(before)
+    return RunDir(root, cfg).path.name, time.time() - start, error
+
+
+def _needs(cfg):
+    return [c for c in (cfg.get("teacher"), cfg.get("init_from")) if c is not None]
+
+
+def _in_order(configs):
+    """Distinct configs, each after the runs it needs (teachers, init_from)."""
+    order, seen = [], set()
+
+    def visit(cfg):
+        key = config_key(cfg)
+        if key not in seen:
+            seen.add(key)
+            for dep in _needs(cfg):
+                visit(dep)
+            order.append(cfg)
+    for cfg in configs:
+        visit(cfg)
+    return order
+
+
+def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus_per_run: float = 1.0,
+             address: str | None = None, data_dir=None, device=None, quiet=False, compile=False,
+             tensorboard=None) -> pd.DataFrame:
+    """Run every job under `root` (reusing finished runs) and return one row per job: its
+    labels, then the run's flattened config and metrics (nkdlib.runs.gather columns).
+
+    workers: runs at once; > 1 (or an `address` / $RAY_ADDRESS) runs them as Ray tasks.
+    threads: torch threads per run (CPU); recorded with each run.
+    gpus_per_run: GPU fraction a run asks Ray for when device is cuda (0.25: four per GPU).
+    """
+    if workers < 1 or threads < 1:
+        raise ValueError(f"workers={workers} and threads={threads} must be >= 1")
+    if not jobs:
+        raise ValueError("run_many got no jobs (an empty seed list?)")
+    order = _in_order([job["config"] for job in jobs])
+    kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile,
+                  tensorboard=tensorboard)
+    bar = tqdm(total=len(order), desc="runs", unit="run", disable=quiet)
+    failures = {}
+
+    def report(name, seconds, error):
+        bar.update(1)
+        bar.set_postfix_str(f"{name} {seconds:.0f} s")
+        if error is not None:
+            failures[name] = error
+            bar.write(f"run {name} failed: {error}")
+
+    address = address or os.environ.get("RAY_ADDRESS")
+    if workers == 1 and address is None:
+        for cfg in order:
+            report(*run_one(cfg, root, threads, **kwargs))
+    else:
+        _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report)
+    bar.close()
+    if failures:
+        raise GridError(failures)
+    rows = [{**{k: v for k, v in job.items() if k != "config"}, "run": RunDir(root, job["config"]).path.name}
+            for job in jobs]
+    return pd.DataFrame(rows).merge(gather(root), on="run", how="left", suffixes=("", "_config"))
+
+
+def _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report):
+    import ray   # only grids with workers > 1 need it
+
+    cuda = (kwargs["device"] or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address)
+        else:
+            ray.init(num_cpus=workers * threads, num_gpus=torch.cuda.device_count() if cuda else 0,
+                     include_dashboard=False, logging_level="ERROR")
+    remote = ray.remote(_after).options(num_cpus=threads, num_gpus=gpus_per_run if cuda else 0)
+    refs, pending = {}, []
+    for cfg in order:   # a run's task takes its dependencies' results, so Ray starts it after them
+        ref = remote.remote(cfg, str(root), threads, kwargs, *[refs[config_key(d)] for d in _needs(cfg)])
+        refs[config_key(cfg)] = ref
+        pending.append(ref)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        report(*ray.get(done[0]))
+
+
+def _after(cfg, root, threads, kwargs, *dependencies):
+    """A Ray task: run_one once the runs it needs have finished (their results are the
+    `dependencies`; a failed one fails this run with its reason)."""
+    failed = [d for d in dependencies if d[2] is not None]
+    if failed:
+        return RunDir(root, cfg).path.name, 0.0, f"needs run {failed[0][0]}, which failed: {failed[0][2]}"
+    return run_one(cfg, root, threads, **kwargs)

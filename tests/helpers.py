@@ -1,0 +1,28 @@
+"""Digits runs shared by the engine, method and run-store tests: 40% symmetric noise, a
+small MLP, SGD; two epochs unless a test asks for more."""
+import pandas as pd
+
+from nkdlib import runs
+from nkdlib.tasks import task_for
+from nkdlib.config import make_config
+
+BASE = dict(task="digits", noise_rate=0.4, models=["mlp"], width=0.5, optimizer="sgd", lr=0.1,
+            weight_decay=0.0, batch_size=64, epochs=2, schedule="constant", clip=0.0)
+
+
+def cfg(**kw):
+    return make_config(**{**BASE, **kw})
+
+
+def n_train():
+    return len(task_for(cfg()).train)
+
+
+def history(root, config) -> pd.DataFrame:
+    """The run's history.csv without its wall-clock column."""
+    return runs.RunDir(root, config).read_csv("history.csv").drop(columns="epoch_time_s")
+
+
+def model_cols(frame, k) -> pd.DataFrame:
+    """Model k's columns of a history (suffix _k), with the suffix dropped."""
+    return frame[[c for c in frame.columns if c.endswith(f"_{k}")]].rename(columns=lambda c: c[:-2])

@@ -1,0 +1,76 @@
+"""Configs: every bad value is refused at once, by name, with what is allowed."""
+import numpy as np
+import pytest
+
+from helpers import cfg
+from nkdlib.config import make_config, teacher_config
+from nkdlib.runs import config_key
+from nkdlib.train import run
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("method", "nope", "unknown method 'nope'"),
+    ("noise_rate", 1.2, "noise_rate=1.2 must be a number in \\[0, 1\\)"),
+    ("noise", "gaussian", "noise='gaussian' is not allowed; choose one of"),
+    ("select", "Last", "select='Last' is not allowed; choose one of \\['valid', 'last'\\]"),
+    ("epochs", 0, "epochs=0 must be an integer >= 1"),
+    ("epochs", 2.5, "epochs=2.5 must be an integer"),
+    ("batch_size", 0, "batch_size=0 must be an integer >= 1"),
+    ("max_train", 0, "max_train=0 must be an integer >= 2"),
+    ("max_train", 5, "max_train=5 with valid_frac=0.1 holds out 0 valid examples"),
+    ("max_test", 0, "max_test=0 must be an integer >= 1"),
+    ("seed", -1, "seed=-1 must be an integer >= 0"),
+    ("width", 0, "width=0 must be a number > 0"),
+    ("lr", float("nan"), "lr=nan must be a number > 0"),
+    ("optimizer", "adam", "optimizer='adam' is not allowed"),
+    ("precision", "fp16", "precision='fp16' is not allowed; choose one of \\['fp32', 'bf16'\\]"),
+    ("models", ["no-such-net"], "config models=\\['no-such-net'\\]"),
+    ("models", [], "config models=\\[\\]"),
+    ("milestones", [0], "milestones=\\[0\\] must be a list of epochs >= 1"),
+    ("augment", "yes", "augment='yes' must be True or False"),
+    ("lrr", 1, "unknown config key"),
+])
+def test_bad_value_is_refused_by_name(key, value, message):
+    with pytest.raises(ValueError, match=message):
+        cfg(**{key: value})
+
+
+@pytest.mark.parametrize("hp, message", [
+    ({"eta": 0}, "hp eta=0 must be a number > 0"),
+    ({"b2": float("nan")}, "hp b2=nan must be a finite number"),
+    ({"target": "kd"}, "hp target='kd' must be one of"),
+    ({"target": "ls", "target_hp": {"w": 2}}, "method 'ls': hp w=2 must be a number in \\[0, 1\\]"),
+    ({"nope": 1}, "no hyper-parameter"),
+])
+def test_bad_method_hyper_parameter_is_refused_before_anything_runs(hp, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        cfg(method="cmd", hp=hp)
+    assert not any(tmp_path.iterdir())
+
+
+def test_valid_frac_zero_requires_selecting_the_last_epoch():
+    with pytest.raises(ValueError, match="select='valid' needs a valid split"):
+        cfg(valid_frac=0.0)
+    assert cfg(valid_frac=0.0, select="last")["valid_frac"] == 0.0
+
+
+def test_numpy_scalars_give_the_same_run_key_as_python_numbers():
+    a = cfg(lr=np.float64(0.1), seed=np.int64(3), milestones=np.array([1]), schedule="step")
+    b = cfg(lr=0.1, seed=3, milestones=[1], schedule="step")
+    assert a == b and config_key(a) == config_key(b)
+    assert type(a["seed"]) is int
+
+
+def test_method_needing_a_teacher_says_so(tmp_path):
+    with pytest.raises(ValueError, match="needs a teacher"):
+        run(cfg(method="kd"), tmp_path, quiet=True)
+
+
+def test_self_kd_builds_its_own_ce_teacher_on_the_same_data():
+    config = make_config(task="digits", method="self_kd", models=["mlp"], seed=4, noise_rate=0.2, lr=0.05)
+    teacher = config["teacher"]
+    assert teacher["method"] == "ce" and teacher["seed"] == 4 and teacher["noise_rate"] == 0.2
+    assert teacher["lr"] == 0.05 and teacher == teacher_config(config, ["mlp"], **{
+        k: config[k] for k in ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size",
+                               "epochs", "schedule", "warmup", "milestones", "gamma", "clip", "precision",
+                               "augment", "select", "init_from")})

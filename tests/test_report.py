@@ -1,0 +1,62 @@
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+
+from nkdlib import report
+
+# two seeds per cell except (B, x); sample std of (0.5, 0.7) is 0.1 * sqrt(2) = 0.1414
+RUNS = pd.DataFrame({
+    "row": ["A", "A", "A", "A", "B", "B", "B"],
+    "col": ["x", "x", "y", "y", "x", "y", "y"],
+    "test_metric": [0.5, 0.7, 0.2, 0.4, 0.9, 0.1, 0.1],
+})
+
+
+def test_mean_std_table_by_hand():
+    table = report.mean_std_table(RUNS, "row", "col")
+    expected = pd.DataFrame({"x": ["60.00 ± 14.14", "90.00 ± 0.00"], "y": ["30.00 ± 14.14", "10.00 ± 0.00"],
+                             "avg": ["45.00", "50.00"]}, index=["A", "B"])   # avg: (60 + 30) / 2, (90 + 10) / 2
+    assert table.to_dict() == expected.to_dict()
+    assert list(table.index) == ["A", "B"] and list(table.columns) == ["x", "y", "avg"]
+
+
+def test_mean_std_table_order_scale_and_no_average():
+    table = report.mean_std_table(RUNS.rename(columns={"test_metric": "v"}), "row", "col", "v", scale=1.0,
+                                  average=False, row_order=["B", "C", "A"], col_order=["y", "x"])
+    assert list(table.index) == ["B", "A"] and list(table.columns) == ["y", "x"]
+    assert table.loc["A", "x"] == "0.60 ± 0.14"
+
+
+def test_wilcoxon_p_by_hand():
+    # differences +1 -2 +3 +4 +5: W- = 2; of the 2⁵ sign patterns, 3 have a rank sum ≤ 2
+    # ({}, {1}, {2}), so the exact two-sided p = 2 · 3 / 32
+    a, b = [2, 0, 4, 5, 6], [1, 2, 1, 1, 1]
+    assert report.wilcoxon_p(a, b) == pytest.approx(6 / 32)
+    assert report.wilcoxon_p(a, b) == pytest.approx(wilcoxon(a, b).pvalue)
+    assert report.wilcoxon_p([1, 2, 3, 4, 5], [0] * 5) == pytest.approx(2 / 32)   # all differences positive
+
+
+def test_wilcoxon_p_of_equal_samples_is_one():
+    assert report.wilcoxon_p([0.5, 0.6, 0.7], [0.5, 0.6, 0.7]) == 1.0
+
+
+def test_save_table_and_show_table(tmp_path, capsys):
+    table = report.mean_std_table(RUNS, "row", "col")
+    path = report.save_table(table, "nb", "table 1/a", root=tmp_path)
+    assert path == tmp_path / "nb" / "table_1_a.csv"
+    assert pd.read_csv(path, index_col=0, dtype=str).to_dict() == table.to_dict()
+    report.show_table(table, "shown", notebook="nb", root=tmp_path)
+    assert (tmp_path / "nb" / "shown.csv").is_file()
+    assert "45.00" in capsys.readouterr().out   # displayed (outside IPython: printed)
+
+
+def test_line_panels_and_save_figure(tmp_path):
+    curves = pd.DataFrame({"epoch": [1, 2] * 4, "acc": range(8), "model": ["a", "a", "b", "b"] * 2,
+                           "task": ["t1"] * 4 + ["t2"] * 4})
+    fig = report.line_panels(curves, "epoch", "acc", "model", "task", "epoch", "accuracy")
+    assert len(fig.axes) == 2   # one panel per task
+    paths = report.save_figure(fig, "nb", "curves", root=tmp_path)
+    plt.close(fig)
+    assert paths == [tmp_path / "nb" / "curves.png", tmp_path / "nb" / "curves.pdf"]
+    assert all(p.stat().st_size > 0 for p in paths)

@@ -1,0 +1,185 @@
+"""The run store: one folder per config, reused when finished, gathered into a table."""
+import json
+import math
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import cfg, n_train
+from nkdlib import runs
+from nkdlib.config import teacher_config
+from nkdlib.train import run
+
+
+def test_finished_run_is_reused(tmp_path):
+    config = cfg()
+    run(config, tmp_path, quiet=True)
+    stamp = (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns
+    run(config, tmp_path, quiet=True)
+    assert (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns == stamp
+
+def test_teacher_predictions_are_cached(tmp_path):
+    teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
+    run(cfg(method="kd", hp={"w": 0.5}, teacher=teacher), tmp_path, quiet=True)
+    logits = runs.RunDir(tmp_path, teacher).path / "logits_train.npy"
+    stamp = logits.stat().st_mtime_ns
+    assert np.load(logits).shape == (n_train(), 10)
+    run(cfg(method="kd", hp={"w": 0.9}, teacher=teacher), tmp_path, quiet=True)
+    assert logits.stat().st_mtime_ns == stamp     # not recomputed
+
+def test_gather_gives_one_row_per_run_with_config_columns(tmp_path):
+    run(cfg(), tmp_path, quiet=True)
+    run(cfg(method="ls"), tmp_path, quiet=True)
+    frame = runs.gather(tmp_path)
+    assert len(frame) == 2
+    assert set(frame["method"]) == {"ce", "ls"} and "hp.w" in frame.columns and "test_metric" in frame.columns
+    assert (frame["noise_rate"] == 0.4).all()
+
+
+# --- concurrency and faults ---------------------------------------------------------------
+SCRIPT = textwrap.dedent("""
+    import json, sys, torch
+    torch.set_num_threads(1)
+    from nkdlib.train import run
+    print(json.dumps(run(json.loads(sys.argv[1]), sys.argv[2], quiet=True)))
+""")
+
+
+def start(config, root) -> subprocess.Popen:
+    """A separate Python process training `config` under `root`; prints its metrics."""
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(config), str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def metrics_of(proc) -> dict:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return without_time(json.loads(out.splitlines()[-1]))
+
+
+def without_time(metrics):
+    return {k: v for k, v in metrics.items() if k not in ("train_time_s", "files")}
+
+
+def intact(root, config, epochs):
+    store = runs.RunDir(root, config)
+    store.metrics()                                  # every file matches its recorded hash
+    assert len(store.read_csv("history.csv")) == epochs
+    assert not (store.path / "checkpoint.pt").exists()
+    assert not list(store.path.glob("*.tmp*"))
+
+
+def wait_for(path, proc):
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.05)
+
+
+def test_two_processes_on_one_config_both_return_one_finished_run(tmp_path):
+    config = cfg(method="cmd", epochs=6)
+    procs = [start(config, tmp_path), start(config, tmp_path)]
+    a, b = (metrics_of(p) for p in procs)
+    assert a == b
+    intact(tmp_path, config, 6)
+    assert len(list(tmp_path.glob("*/"))) == 1
+
+
+def test_a_stopped_duplicate_resumed_after_the_other_finished_leaves_it_intact(tmp_path):
+    config = cfg(method="cmd", epochs=8)
+    first = start(config, tmp_path)
+    wait_for(runs.RunDir(tmp_path, config).path / "checkpoint.pt", first)   # first is training
+    lagging = start(config, tmp_path)
+    time.sleep(1.0)
+    lagging.send_signal(signal.SIGSTOP)
+    done = metrics_of(first)
+    stamp = (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns
+    lagging.send_signal(signal.SIGCONT)
+    assert metrics_of(lagging) == done
+    intact(tmp_path, config, 8)
+    assert (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("delay", [0.4, 1.3, 2.9])   # seconds after the run's first checkpoint
+def test_kill_9_at_any_moment_then_rerun_gives_the_uninterrupted_result(delay, tmp_path):
+    config = cfg(method="cmd", epochs=10)
+    proc = start(config, tmp_path / "killed")
+    wait_for(runs.RunDir(tmp_path / "killed", config).path / "checkpoint.pt", proc)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    resumed = without_time(run(config, tmp_path / "killed", quiet=True))
+    assert resumed == without_time(run(config, tmp_path / "straight", quiet=True))
+    intact(tmp_path / "killed", config, 10)
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def test_unreadable_checkpoint_is_discarded_with_a_warning(tmp_path):
+    config = cfg(epochs=3)
+    store = runs.RunDir(tmp_path, config)
+    store.save("checkpoint.pt", {"epoch": 1})
+    truncate(store.path / "checkpoint.pt")
+    with pytest.warns(UserWarning, match="checkpoint.pt: unreadable checkpoint"):
+        metrics = run(config, tmp_path, quiet=True)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+
+
+@pytest.mark.parametrize("name, damage", [
+    ("metrics.json", truncate),
+    ("metrics.json", lambda p: p.write_text("{}")),
+    ("history.csv", truncate),
+    ("config.json", lambda p: p.write_text(p.read_text().replace('"seed": 0', '"seed": 5'))),
+    ("logits_train.npy", truncate),
+])
+def test_a_finished_runs_bad_file_is_an_error_naming_it_and_gather_skips_it(name, damage, tmp_path):
+    config = cfg()
+    run(config, tmp_path, quiet=True)
+    run(cfg(method="ls"), tmp_path, quiet=True)
+    damage(runs.RunDir(tmp_path, config).path / name)
+    with pytest.raises(runs.CorruptRunError, match=name):
+        run(config, tmp_path, quiet=True)
+    with pytest.warns(UserWarning, match=f"skipping run ce-.*{name}"):
+        table = runs.gather(tmp_path)
+    assert table["method"].tolist() == ["ls"]
+
+
+def test_a_student_of_a_corrupt_teacher_names_the_teachers_file(tmp_path):
+    teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
+    run(teacher, tmp_path, quiet=True)
+    truncate(runs.RunDir(tmp_path, teacher).path / "logits_train.npy")
+    with pytest.raises(runs.CorruptRunError, match="logits_train.npy"):
+        run(cfg(method="kd", teacher=teacher), tmp_path, quiet=True)
+
+
+def test_a_diverging_run_is_recorded_as_failed_and_not_reused_as_finished(tmp_path):
+    config = cfg(lr=1e6, epochs=3)
+    with pytest.raises(runs.RunFailed, match="training loss is (nan|inf) at epoch 1"):
+        run(config, tmp_path, quiet=True)
+    store = runs.RunDir(tmp_path, config)
+    assert not store.finished and store.failure["epoch"] == 1
+    with pytest.raises(runs.RunFailed, match="failed before"):
+        run(config, tmp_path, quiet=True)
+    assert runs.gather(tmp_path).empty
+
+
+def test_the_thread_count_is_recorded_with_the_run(tmp_path):
+    assert run(cfg(), tmp_path, quiet=True)["threads"] == torch.get_num_threads()
+
+
+def test_tensorboard_gets_per_epoch_metrics_and_per_step_losses(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    config = cfg(method="cmd", epochs=2)
+    run(config, tmp_path / "runs", quiet=True, tensorboard=tmp_path / "tb")
+    events = EventAccumulator(str(tmp_path / "tb" / runs.RunDir(tmp_path / "runs", config).path.name)).Reload()
+    tags = events.Tags()["scalars"]
+    assert {"epoch/test_metric_0", "epoch/passed_a2b", "train/loss_0", "train/loss_1"} <= set(tags)
+    assert [e.step for e in events.Scalars("epoch/test_metric_0")] == [1, 2]
+    assert len(events.Scalars("train/loss_0")) == 2 * math.ceil(n_train() / 64)   # every step of 2 epochs
