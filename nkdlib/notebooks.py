@@ -1,4 +1,4 @@
-"""Run the paper notebooks with papermill: `python -m nkdlib.notebooks [--profile P] [--out DIR]`.
+"""Run the paper notebooks with papermill: `python -m nkdlib.notebooks [--profile P] [--out DIR] [--plan]`.
 
 A notebook's source is notebooks/NN_<name>.py (jupytext py:percent, what people edit and
 diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. Figures go to
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jupytext
 import papermill
+
+from .plan import write_plan
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -37,12 +39,18 @@ def execute(source: Path, out_dir, **parameters) -> float:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=None, help="smoke | small | paper (default: each notebook's own)")
-    parser.add_argument("--out", default="out", help="folder for the executed notebooks")
+    parser.add_argument("--out", default="out", help="folder for the executed notebooks (and plans)")
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 04")
+    parser.add_argument("--workers", type=int, default=None, help="runs at once, on Ray (default 1)")
+    parser.add_argument("--plan", action="store_true",
+                        help="train nothing: write each notebook's run list (CSV) to --out and print its cost")
     args = parser.parse_args(argv)
-    params = {"profile": args.profile} if args.profile else {}
+    params = {k: v for k, v in (("profile", args.profile), ("workers", args.workers)) if v is not None}
     for source in notebooks():
         if args.only and not any(source.name.startswith(p) for p in args.only):
+            continue
+        if args.plan:
+            write_plan(source.stem, args.profile or "smoke", args.out)
             continue
         seconds = execute(source, args.out, **params)
         print(f"{source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}", flush=True)

@@ -165,10 +165,11 @@ class RunDir:
             raise CorruptRunError(f"{path}: unreadable ({type(e).__name__}: {e})") from e
 
 
-def _flatten(prefix: str, obj: dict, out: dict) -> None:
+def flatten(prefix: str, obj: dict, out: dict) -> None:
+    """Nested dict `obj` into `out`, keys joined by '.', lists as JSON strings."""
     for k, v in obj.items():
         if isinstance(v, dict):
-            _flatten(f"{prefix}{k}.", v, out)
+            flatten(f"{prefix}{k}.", v, out)
         else:
             out[prefix + k] = v if not isinstance(v, list) else json.dumps(v)
 
@@ -192,8 +193,8 @@ def gather(root) -> pd.DataFrame:
     rows = []
     for name, config, metrics in _finished(root):
         row = {"run": name}
-        _flatten("", config, row)
-        _flatten("", metrics, row)
+        flatten("", config, row)
+        flatten("", metrics, row)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -1,41 +1,71 @@
 """What every paper notebook sets up after its parameters cell, in one call:
 
     nb = notebook_session("04_cmd_ablations", profile, runs_dir=runs_dir, figures_dir=figures_dir,
-                          data_dir=data_dir, device=device, quiet=quiet, seeds=seeds)
-    P = nb.settings                      # the profile's sizes, with the notebook's overrides
-    t1 = nb.run_grid(jobs)               # train (or reuse) the runs; one row per job
-    nb.show(table, "table1")             # save as CSV under <figures_dir>/<notebook>/ and display
+                          data_dir=data_dir, device=device, quiet=quiet, workers=workers, plan=plan)
+    t1 = nb.run_table("cmd.table1")      # the table's runs (nkdlib.plan.jobs), trained or reused
+    nb.show(nb.paper_table(t1), "table1")   # "mean ± std" over seeds; saved as CSV and displayed
+
+With plan=True nothing trains: the session writes the notebook's run list (nkdlib.plan)
+and run_table returns the jobs without metrics, whose tables count runs per cell.
 """
+import ast
 from dataclasses import dataclass
 
+import pandas as pd
+
+from . import plan as planning
 from . import report
 from .grid import run_many
-from .profiles import profile as profile_settings
+from .protocol import TABLES
 from .runs import histories
 
 
 @dataclass(frozen=True)
 class NotebookSession:
-    """One notebook's profile settings, run store and figure folder."""
+    """One notebook's profile, run store, figure folder and parallelism."""
 
     name: str             # the notebook's file stem; its tables and figures go to <figures_dir>/<name>/
-    settings: dict        # nkdlib.profiles.profile(...) with the notebook's overrides
+    profile: str          # smoke | small | paper (nkdlib.profiles)
     runs_dir: str
     figures_dir: str
     data_dir: str | None = None   # None: $NKD_DATA_DIR or ../shared/data, else the hub
     device: str | None = None     # None: cuda if available
     quiet: bool = False           # True: no progress bars
+    workers: int = 1              # runs at once (Ray); 1: one after another
+    gpus_per_run: float = 1.0     # GPU fraction per run when workers > 1 on cuda
+    plan: bool = False            # True: list the runs, train nothing
 
-    def run_grid(self, jobs: list[dict]):
-        """Run every job ({"config": cfg, **labels}) in the run store, reusing finished runs;
-        a DataFrame with one row per job: its labels, a `run` column (the run's folder name),
-        then the run's flattened config and metrics (nkdlib.grid.run_many)."""
-        return run_many(jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet)
+    @property
+    def tables(self) -> tuple:
+        """The paper tables this notebook renders in its profile."""
+        return planning.notebook_tables(self.name, self.profile)
 
-    def histories(self, run_names, file="history.csv"):
+    def table(self, name: str):
+        """Paper table `name` as this profile runs it (nkdlib.protocol.Table)."""
+        return planning.scaled(TABLES[name], self.profile)
+
+    def run_table(self, name: str) -> pd.DataFrame:
+        """Train (or reuse) every run of paper table `name`: one row per job (labels table,
+        block, row, column, seed, grid, value, run) with the run's flattened config and
+        metrics (nkdlib.grid.run_many). In plan mode: the jobs only."""
+        jobs = planning.jobs(self.table(name))
+        if self.plan:
+            return pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in jobs])
+        return run_many(jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
+                        workers=self.workers, gpus_per_run=self.gpus_per_run)
+
+    def paper_table(self, frame: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+        """The paper's table from run_table's frame (nkdlib.plan.paper_table); in plan mode,
+        the number of runs per cell."""
+        name = name or frame["table"].iloc[0]
+        if self.plan:
+            return frame.pivot_table(index="row", columns="column", values="seed", aggfunc="count", sort=False)
+        return planning.paper_table(frame, self.table(name))
+
+    def histories(self, run_names, file="history.csv") -> pd.DataFrame:
         """The per-epoch histories (or per-step logs, file="steps.csv") of the named runs,
-        stacked, with a `run` column (nkdlib.runs.histories)."""
-        return histories(self.runs_dir, run_names, file=file)
+        stacked, with a `run` column (nkdlib.runs.histories); empty in plan mode."""
+        return pd.DataFrame() if self.plan else histories(self.runs_dir, run_names, file=file)
 
     def show(self, table, name: str) -> None:
         """Save `table` as <figures_dir>/<notebook>/<name>.csv and display it."""
@@ -46,9 +76,28 @@ class NotebookSession:
         return report.save_figure(fig, self.name, name, root=self.figures_dir)
 
 
+def as_list(name: str, value):
+    """A papermill list parameter: a list as given, a string such as "[0, 1]" parsed, None
+    kept; anything else, or an empty list, refused by name."""
+    if isinstance(value, str):
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            raise ValueError(f"parameter {name}={value!r} is not a list (e.g. [0, 1, 2])") from None
+    if value is not None and (not isinstance(value, (list, tuple)) or not value):
+        raise ValueError(f"parameter {name}={value!r} must be a non-empty list or None")
+    return value
+
+
 def notebook_session(name: str, profile: str, *, runs_dir, figures_dir, data_dir=None, device=None,
-                     quiet=False, **overrides) -> NotebookSession:
-    """The session of notebook `name` in profile `profile` (smoke | small | paper); every
-    non-None keyword in `overrides` replaces that profile setting (nkdlib.profiles)."""
-    return NotebookSession(name, profile_settings(profile, **overrides), runs_dir, figures_dir,
-                           data_dir, device, quiet)
+                     quiet=False, workers=1, gpus_per_run=1.0, plan=False) -> NotebookSession:
+    """The session of notebook `name` in profile `profile` (smoke | small | paper). With
+    `plan`, writes <figures_dir>/<name>/plan-<profile>.csv (nkdlib.plan.write_plan)."""
+    planning.notebook_tables(name, profile)   # checks the profile name
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"parameter workers={workers!r} must be an integer >= 1")
+    session = NotebookSession(name, profile, runs_dir, figures_dir, data_dir, device, quiet, workers,
+                              gpus_per_run, plan)
+    if plan:
+        planning.write_plan(name, profile, report.figure_dir(name, figures_dir))
+    return session
