@@ -47,7 +47,7 @@ DEFAULTS = dict(
     milestones=[],          # step: epochs at which the lr is multiplied by gamma
     gamma=0.1,
     clip=0.0,               # max gradient norm (0 = off); each paper recipe states its own
-    precision="fp32",       # fp32 | bf16 (autocast for forward passes)
+    precision="fp32",       # fp32 | bf16 (autocast for forward passes; images also channels-last)
     augment=True,           # images: pad-4 crop + flip
     select="valid",         # model selection: valid (best noisy-valid metric) | last (final epoch)
     progress="epoch",       # t/Γ of ProSelfLC, Mconf, CMD: epoch (t = current epoch, CMD eq. 12) | step (iterations)

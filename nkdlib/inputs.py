@@ -96,9 +96,11 @@ class ImageInputs:
     with probability 1/2, all on the device at once (torch's global RNG).
     mean, std: per-channel statistics in [0, 1] units; default: those of `images`
     (pass the training set's for valid/test).
+    channels_last: batches in channels-last memory order (same values; faster convolutions
+    under bf16 on CPU, measured: benchmarks/bench_precision.py).
     """
 
-    def __init__(self, images, device="cpu", augment=True, mean=None, std=None, pad=4):
+    def __init__(self, images, device="cpu", augment=True, mean=None, std=None, pad=4, channels_last=False):
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
             raise ValueError(f"images must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
         self.device = torch.device(device)
@@ -108,6 +110,7 @@ class ImageInputs:
         self.mean = torch.as_tensor(mean, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
         self.std = torch.as_tensor(std, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
         self.augment, self.pad = augment, pad
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
     def __len__(self):
         return len(self.x)
@@ -116,7 +119,7 @@ class ImageInputs:
         x = self.x[idx.to(self.device)]  # (B, 3, H, W) uint8
         if train and self.augment:
             x = self._crop_flip(x)
-        return (x.float() / 255 - self.mean) / self.std
+        return ((x.float() / 255 - self.mean) / self.std).contiguous(memory_format=self.memory_format)
 
     def _crop_flip(self, x):
         """Random crop of the zero-padded images + random horizontal flip; (B, 3, H, W) kept."""
@@ -168,8 +171,8 @@ class VectorInputs:
         return self.x[idx.to(self.device)]
 
 
-def make_inputs(split_x, model, device, *, max_length=128, augment=True, stats_from=None):
-    """The inputs object for `split_x` that fits `model.kind`.
+def make_inputs(split_x, model, device, *, max_length=128, augment=True, stats_from=None, channels_last=False):
+    """The inputs object for `split_x` that fits `model.kind` (channels_last: images only).
 
     stats_from: for images, the training images (uint8 (N, H, W, 3) array) or their
     ImageInputs, whose normalisation statistics valid/test should reuse.
@@ -183,7 +186,7 @@ def make_inputs(split_x, model, device, *, max_length=128, augment=True, stats_f
             mean, std = channel_stats(stats_from)
         else:
             mean = std = None
-        return ImageInputs(split_x, device, augment, mean, std)
+        return ImageInputs(split_x, device, augment, mean, std, channels_last=channels_last)
     if model.kind == "vector":
         return VectorInputs(split_x, device)
     raise ValueError(f"model.kind must be 'text', 'image' or 'vector', got {model.kind!r}")

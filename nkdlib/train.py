@@ -42,6 +42,7 @@ class Trainer:
 
     def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None):
         self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
+        self.channels_last = cfg["precision"] == "bf16"   # with bf16: convolutions in channels-last order
         self.metric = cfg["metric"] or task.metric
         self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"])
         names = cfg["models"] * self.method.num_models if len(cfg["models"]) == 1 else cfg["models"]
@@ -53,6 +54,8 @@ class Trainer:
             torch.manual_seed(cfg["seed"] * 100 + k)   # model k's initialisation
             model = build_model(name, task.num_classes, pretrained=cfg["pretrained"], width=cfg["width"],
                                 in_dim=_in_dim(task))
+            if self.channels_last and model.kind == "image":
+                model = model.to(memory_format=torch.channels_last)
             self.models.append(model.to(self.device))
         shared = {}   # models of one kind and tokenizer share their inputs
         self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train", "valid", "test")}
@@ -70,7 +73,8 @@ class Trainer:
         key = (split, model.kind, getattr(model, "tokenizer_name", None))
         if key not in shared:
             shared[key] = make_inputs(getattr(self.task, split).x, model, self.device, max_length=self.config["max_length"],
-                                      augment=self.config["augment"] and split == "train", stats_from=self.task.train.x)
+                                      augment=self.config["augment"] and split == "train", stats_from=self.task.train.x,
+                                      channels_last=self.channels_last)
         return shared[key]
 
     # --- evaluation -------------------------------------------------------------------

@@ -114,3 +114,11 @@ def test_image_augment_off_is_deterministic():
     ii = ImageInputs(_images(), "cpu", augment=False)
     idx = torch.tensor([0, 2])
     assert torch.equal(ii.batch(idx, train=True), ii.batch(idx))
+
+
+def test_channels_last_batches_hold_the_same_values_in_channels_last_order():
+    images = np.random.default_rng(0).integers(0, 256, size=(6, 8, 8, 3), dtype=np.uint8)
+    plain, last = ImageInputs(images, augment=False), ImageInputs(images, augment=False, channels_last=True)
+    idx = torch.arange(6)
+    assert last.batch(idx).is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(plain.batch(idx), last.batch(idx))

@@ -77,3 +77,10 @@ def test_training_progress_runs_from_one_step_in_to_exactly_one(counter):
     else:
         assert seen == [s / (3 * steps) for s in range(1, 3 * steps + 1)]
     assert seen[-1] == 1.0
+
+
+def test_bf16_precision_trains_and_is_recorded_in_the_run_key(tmp_path):
+    fp32, bf16 = cfg(), cfg(precision="bf16")
+    assert runs.RunDir(tmp_path, fp32).key != runs.RunDir(tmp_path, bf16).key
+    metrics = run(bf16, tmp_path, quiet=True)
+    assert metrics["test_metric"] > 0.3

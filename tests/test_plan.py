@@ -1,0 +1,86 @@
+"""From protocol tables to runs and back: job expansion, the paper plan offline, rendering."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nkdlib import plan
+from nkdlib.notebooks import main as notebooks_main
+from nkdlib.protocol import TABLES, Row, Table
+from nkdlib.runs import config_key
+
+
+def tiny_table(**kw):
+    base = dict(name="x.t", source="test", models={"A": "mlp", "B": "mlp", "teacher": "mlp"}, seeds=(0, 1),
+                recipe=dict(epochs=1, optimizer="sgd", lr=0.1, schedule="constant"), data=dict(task="digits"),
+                rows={"T": Row("ce", models=("teacher",)), "KD": Row("kd", {"w": 0.5}, models=("A",), teacher="T"),
+                      "Mean": Row("cmd", {"eta": 2.0}, models=("A", "B"), value="mean")},
+                columns={"c1": {}, "c2": {"noise_rate": 0.2}})
+    return Table(**{**base, **kw})
+
+
+def test_jobs_cover_rows_columns_seeds_and_wire_teachers():
+    jobs = plan.jobs(tiny_table())
+    assert len(jobs) == 3 * 2 * 2
+    kd = [j for j in jobs if j["row"] == "KD" and j["column"] == "c2" and j["seed"] == 1][0]
+    teacher = kd["config"]["teacher"]
+    assert teacher["method"] == "ce" and teacher["seed"] == 1 and teacher["noise_rate"] == 0.2
+    assert {j["value"] for j in jobs if j["row"] == "Mean"} == {"mean"}
+
+
+def test_grid_rows_give_one_job_per_point_and_the_best_on_valid_is_kept():
+    table = tiny_table(rows={"LS": Row("ls", models=("A",), grid={"w": (0.1, 0.9)})}, columns={"c1": {}})
+    jobs = plan.jobs(table)
+    assert sorted(j["config"]["hp"]["w"] for j in jobs) == [0.1, 0.1, 0.9, 0.9]
+    frame = pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in jobs])
+    frame["valid_metric"] = [0.5 if json.loads(g)["w"] == 0.1 else 0.7 for g in frame["grid"]]
+    frame["test_metric_0"] = [0.2 if json.loads(g)["w"] == 0.1 else 0.4 for g in frame["grid"]]
+    assert plan.paper_table(frame, table).loc["LS", "c1"] == "40.00 ± 0.00"
+
+
+def test_each_runs_a_one_model_method_once_per_model_and_reads_model_k_of_a_pair():
+    table = tiny_table(models={"A": "mlp", "B": "mlp"},
+                       rows={"CE": Row("ce", models=("A", "B"), value="each"),
+                             "KDCL": Row("kdcl", models=("A", "B"), value="each")},
+                       columns={"A": {}, "B": {"width": 0.5}})
+    jobs = {(j["row"], j["column"], j["seed"]): j for j in plan.jobs(table)}
+    assert jobs[("CE", "B", 0)]["config"]["models"] == ["mlp"] and jobs[("CE", "B", 0)]["value"] == "test_metric_0"
+    assert jobs[("KDCL", "B", 0)]["value"] == "test_metric_1"
+
+
+def test_paper_table_averages_two_models_then_seeds():
+    table = tiny_table(rows={"Mean": Row("cmd", models=("A", "B"), value="mean")}, columns={"c1": {}})
+    frame = pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in plan.jobs(table)])
+    frame["test_metric_0"], frame["test_metric_1"] = [0.5, 0.7], [0.7, 0.9]
+    # per seed: 0.6 and 0.8 -> mean 70, sample std 14.14
+    assert plan.paper_table(frame, table).loc["Mean", "c1"] == f"70.00 ± {np.std([60, 80], ddof=1):.2f}"
+
+
+@pytest.mark.parametrize("notebook", sorted(plan.NOTEBOOK_TABLES))
+def test_the_paper_plan_lists_the_protocol_offline(notebook, tmp_path):
+    frame = plan.plan_frame(notebook, "paper")
+    assert not frame.empty and frame["gpu_hours"].gt(0).all()
+    for name in plan.NOTEBOOK_TABLES[notebook]:
+        table, configs = TABLES[name], [j["config"] for j in plan.jobs(TABLES[name])]
+        assert set(frame["run"]) >= {f"{c['method']}-{config_key(c)}" for c in configs}, name   # listed once
+        assert {c["seed"] for c in configs} == set(table.seeds), name
+        assert {c["epochs"] for c in configs} == {table.recipe["epochs"]}, name
+        assert {c["valid_frac"] for c in configs} == {table.data.get("valid_frac", 0.1)}, name
+        assert {m for c in configs for m in c["models"]} <= set(table.models.values()), name
+
+
+def test_plan_cli_writes_one_csv_per_notebook_and_trains_nothing(tmp_path, capsys):
+    notebooks_main(["--plan", "--profile", "paper", "--out", str(tmp_path / "plans")])
+    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == sorted(
+        f"{n}.plan-paper.csv" for n in plan.NOTEBOOK_TABLES)
+    assert "GPU-hours" in capsys.readouterr().out
+    assert not (tmp_path / "runs").exists()
+
+
+def test_cmd_table6_paper_runs_use_resnet18_and_shufflenet_for_200_epochs():
+    frame = plan.plan_frame("04_cmd_ablations", "paper")
+    t6 = frame[frame["table"] == "cmd.table6"]
+    assert set(t6["models"]) == {"resnet18", "shufflenetv2", "resnet18 + shufflenetv2"}
+    assert set(t6["epochs"]) == {200} and set(t6["config.gamma"]) == {0.2}
+    assert set(t6["config.milestones"]) == {"[60, 120, 160]"} and set(t6["config.task"]) == {"cifar100"}
