@@ -149,28 +149,9 @@ class SelfTarget(Method):
         self.r = state["r"]
 
 
-class CE(SelfTarget):
-    kind = "ce"
-
-
-class LS(SelfTarget):
-    kind = "ls"
-
-
-class CP(SelfTarget):
-    kind = "cp"
-
-
-class BootSoft(SelfTarget):
-    kind = "boot_soft"
-
-
-class ProSelfLC(SelfTarget):
-    kind = "proselflc"
-
-
-class Mconf(SelfTarget):
-    kind = "mconf"
+def self_kd_method(kind: str) -> type:
+    """The one-model method training on self-KD target `kind` (a SelfTarget subclass)."""
+    return type(kind, (SelfTarget,), {"kind": kind, "__doc__": f"H(q̃, p) with q̃ the {kind} target (CMD Table 2)."})
 
 
 class TfReg(Method):
@@ -337,12 +318,7 @@ class CoTeaching(Method):
 
 
 METHODS = {
-    "ce": CE,                    # Finetune / w/o KD / Base
-    "ls": LS,
-    "cp": CP,
-    "boot_soft": BootSoft,
-    "proselflc": ProSelfLC,
-    "mconf": Mconf,
+    **{k: self_kd_method(k) for k in L.SELF_KD_TARGETS},   # "ce" is Finetune / w/o KD / Base
     "tf_reg": TfReg,
     "kd": KD,
     "self_kd": KD,
