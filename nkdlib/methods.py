@@ -243,7 +243,7 @@ class CoDistillLR(CoDistill):
         hits = (flagged & truth).sum().item()
         self.counts.update(lr_flagged=int(flagged.sum()), lr_changed=int((new != run.labels).sum()),
                            lr_precision=hits / max(int(flagged.sum()), 1),
-                           lr_recall=hits / max(int(truth.sum()), 1))
+                           lr_recall=hits / max(int(truth.sum()), 1), lr_noisy=int(truth.sum()))
         self.refined = True
         return new
 

@@ -52,7 +52,7 @@ def scaled(table: Table, profile: str) -> Table:
     if not s:
         return table
     keep = lambda d, names: {k: v for k, v in d.items() if names is None or k in names}   # noqa: E731
-    rows = keep(table.rows, s.get("rows"))
+    rows = {k: dataclasses.replace(r, grid=s.get("grid", {}).get(k, r.grid)) for k, r in keep(table.rows, s.get("rows")).items()}
     needed = {r.teacher for r in rows.values() if r.teacher}   # a kept row's teacher stays
     rows.update({k: table.rows[k] for k in needed})
     return dataclasses.replace(
@@ -63,7 +63,7 @@ def scaled(table: Table, profile: str) -> Table:
         data={**table.data, **s.get("data", {})},
         rows=rows,
         columns={k: {**v, **s.get("column_entries", {}).get(k, {})} for k, v in keep(table.columns, s.get("columns")).items()},
-        blocks=keep(table.blocks, s.get("blocks")),
+        blocks=keep(table.blocks, s.get("blocks")) or table.blocks,   # a paper-wide subset this table lacks
         block_rows={b: tuple(r for r in names if r in rows) for b, names in table.block_rows.items()},
     )
 
@@ -86,8 +86,9 @@ def jobs(table: Table) -> list[dict]:
                         if METHODS[row.method].num_models == 1:
                             entries["models"] = [entries["models"][k]]
                         value = f"test_metric_{k if METHODS[row.method].num_models > 1 else 0}"
-                    if row.teacher:
-                        entries["teacher"] = make_config(**{**cell(table, row.teacher, column, block), "seed": seed})
+                    if row.teacher:   # the teacher's own run: no per-step log, so one teacher serves every table
+                        entries["teacher"] = make_config(**{**cell(table, row.teacher, column, block), "seed": seed,
+                                                            "eval_steps": 0})
                     out.append({"config": make_config(**entries), "table": table.name, "block": block, "row": name,
                                 "column": column, "seed": seed, "grid": json.dumps(point) if point else "",
                                 "value": value})

@@ -8,7 +8,6 @@
 With plan=True nothing trains: the session writes the notebook's run list (nkdlib.plan)
 and run_table returns the jobs without metrics, whose tables count runs per cell.
 """
-import ast
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,7 +16,7 @@ from . import plan as planning
 from . import report
 from .grid import run_many
 from .protocol import TABLES
-from .runs import histories
+from .runs import config_key, histories
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,8 @@ class NotebookSession:
         metrics (nkdlib.grid.run_many). In plan mode: the jobs only."""
         jobs = planning.jobs(self.table(name))
         if self.plan:
-            return pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in jobs])
+            return pd.DataFrame([{**{k: v for k, v in j.items() if k != "config"},
+                                  "run": f"{j['config']['method']}-{config_key(j['config'])}"} for j in jobs])
         return run_many(jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
                         workers=self.workers, gpus_per_run=self.gpus_per_run)
 
@@ -58,8 +58,9 @@ class NotebookSession:
         """The paper's table from run_table's frame (nkdlib.plan.paper_table); in plan mode,
         the number of runs per cell."""
         name = name or frame["table"].iloc[0]
-        if self.plan:
-            return frame.pivot_table(index="row", columns="column", values="seed", aggfunc="count", sort=False)
+        if self.plan:   # distinct runs per cell
+            return frame.pivot_table(index=["block", "row"], columns="column", values="run", aggfunc="nunique",
+                                     sort=False)
         return planning.paper_table(frame, self.table(name))
 
     def histories(self, run_names, file="history.csv") -> pd.DataFrame:
@@ -74,19 +75,6 @@ class NotebookSession:
     def save_figure(self, fig, name: str):
         """Save `fig` as <figures_dir>/<notebook>/<name>.png and .pdf; returns the paths."""
         return report.save_figure(fig, self.name, name, root=self.figures_dir)
-
-
-def as_list(name: str, value):
-    """A papermill list parameter: a list as given, a string such as "[0, 1]" parsed, None
-    kept; anything else, or an empty list, refused by name."""
-    if isinstance(value, str):
-        try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            raise ValueError(f"parameter {name}={value!r} is not a list (e.g. [0, 1, 2])") from None
-    if value is not None and (not isinstance(value, (list, tuple)) or not value):
-        raise ValueError(f"parameter {name}={value!r} must be a non-empty list or None")
-    return value
 
 
 def notebook_session(name: str, profile: str, *, runs_dir, figures_dir, data_dir=None, device=None,

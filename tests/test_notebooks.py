@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from nkdlib.notebooks import execute, notebooks
-from nkdlib.profiles import PROFILES
 from nkdlib.session import notebook_session
 
 ids = dict(ids=lambda p: p.stem)
@@ -18,12 +17,19 @@ def test_there_are_four_notebooks():
     assert [p.stem[:2] for p in notebooks()] == ["01", "02", "03", "04"]
 
 
-def test_notebook_session(tmp_path):
-    nb = notebook_session("nb", "smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path), seeds=[7],
-                          teacher=None)
-    assert nb.settings == {**PROFILES["smoke"], "seeds": [7]}   # None overrides keep the profile's value
+def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_path):
+    nb = notebook_session("04_cmd_ablations", "smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path),
+                          plan=True)
+    assert (tmp_path / "04_cmd_ablations" / "04_cmd_ablations.plan-smoke.csv").is_file()
+    frame = nb.run_table(nb.tables[0])
+    assert len(frame) and "test_metric" not in frame and not (tmp_path / "runs").exists()
+    assert nb.paper_table(frame).to_numpy().sum() == frame["run"].nunique()
     nb.show(pd.DataFrame({"a": [1]}), "t")
-    assert (tmp_path / "nb" / "t.csv").is_file()
+    assert (tmp_path / "04_cmd_ablations" / "t.csv").is_file()
+    with pytest.raises(ValueError, match="unknown profile 'big'"):
+        notebook_session("04_cmd_ablations", "big", runs_dir="r", figures_dir="f")
+    with pytest.raises(ValueError, match="workers=0 must be an integer >= 1"):
+        notebook_session("04_cmd_ablations", "smoke", runs_dir="r", figures_dir="f", workers=0)
 
 
 @pytest.mark.parametrize("source", notebooks(), **ids)

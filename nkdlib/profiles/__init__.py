@@ -5,6 +5,7 @@ or by table ("cmd.table6", applied after the paper's), one module per paper:
     models          role -> model name            seeds   the seeds
     recipe, data    config entries replaced       rows, columns, blocks   the subset kept
     column_entries  column -> config entries replaced in that column
+    grid            row -> {hp: values} replacing the row's tuned grid
 
 and TABLES[profile][notebook]: the tables a notebook renders in that profile (default: all
 of nkdlib.plan.NOTEBOOK_TABLES).
