@@ -42,10 +42,15 @@ def main(argv=None):
     parser.add_argument("--out", default="out", help="folder for the executed notebooks (and plans)")
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 04")
     parser.add_argument("--workers", type=int, default=None, help="runs at once, on Ray (default 1)")
+    parser.add_argument("--runs-dir", default=None, help="run store (default: the notebooks' ../runs)")
+    parser.add_argument("--figures-dir", default=None, help="tables and figures (default: the notebooks' ../figures)")
     parser.add_argument("--plan", action="store_true",
                         help="train nothing: write each notebook's run list (CSV) to --out and print its cost")
     args = parser.parse_args(argv)
-    params = {k: v for k, v in (("profile", args.profile), ("workers", args.workers)) if v is not None}
+    given = dict(profile=args.profile, workers=args.workers,
+                 runs_dir=args.runs_dir and str(Path(args.runs_dir).resolve()),   # notebooks run in notebooks/
+                 figures_dir=args.figures_dir and str(Path(args.figures_dir).resolve()))
+    params = {k: v for k, v in given.items() if v is not None}
     for source in notebooks():
         if args.only and not any(source.name.startswith(p) for p in args.only):
             continue

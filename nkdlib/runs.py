@@ -32,6 +32,7 @@ from filelock import FileLock
 from .files import atomic_write
 
 FILES = ("config.json", "history.csv", "steps.csv", "logits_train.npy", "model.pt")
+OPTIONAL = ("logits_train.npy", "model.pt")   # large: published run stores (results/) leave them out
 
 
 class CorruptRunError(RuntimeError):
@@ -124,6 +125,8 @@ class RunDir:
             raise CorruptRunError(f"{self.path / 'metrics.json'}: not the metrics of a finished run")
         for name, digest in files.items():
             path = self.path / name
+            if name in OPTIONAL and not path.exists():
+                continue   # left out of a published store
             if not path.exists() or _sha256(path) != digest:
                 raise CorruptRunError(f"{path}: missing or changed since the run finished")
         if config_key(self._json("config.json")) != self.key:
@@ -136,6 +139,9 @@ class RunDir:
     def load_array(self, name: str) -> np.ndarray:
         """An array a finished run saved, checked against its hash."""
         self.metrics()
+        if not (self.path / name).exists():
+            raise CorruptRunError(f"{self.path / name}: missing (a published run store leaves it out); "
+                                  f"delete {self.path} to retrain that run")
         return np.load(self.path / name)
 
     def load(self, name: str):

@@ -183,3 +183,12 @@ def test_tensorboard_gets_per_epoch_metrics_and_per_step_losses(tmp_path):
     assert {"epoch/test_metric_0", "epoch/passed_a2b", "train/loss_0", "train/loss_1"} <= set(tags)
     assert [e.step for e in events.Scalars("epoch/test_metric_0")] == [1, 2]
     assert len(events.Scalars("train/loss_0")) == 2 * math.ceil(n_train() / 64)   # every step of 2 epochs
+
+
+def test_a_published_run_without_its_logits_is_still_finished_but_cannot_teach(tmp_path):
+    teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
+    run(teacher, tmp_path, quiet=True)
+    (runs.RunDir(tmp_path, teacher).path / "logits_train.npy").unlink()
+    assert runs.gather(tmp_path)["method"].tolist() == ["ce"]
+    with pytest.raises(runs.CorruptRunError, match="logits_train.npy: missing .a published run store"):
+        run(cfg(method="kd", teacher=teacher), tmp_path, quiet=True)
