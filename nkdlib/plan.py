@@ -62,8 +62,9 @@ def scaled(table: Table, profile: str) -> Table:
         recipe={**table.recipe, **s.get("recipe", {})},
         data={**table.data, **s.get("data", {})},
         rows=rows,
-        columns={k: {**v, **s.get("column_entries", {}).get(k, {})} for k, v in keep(table.columns, s.get("columns")).items()},
-        blocks=keep(table.blocks, s.get("blocks")) or table.blocks,   # a paper-wide subset this table lacks
+        columns={k: {**v, **s.get("column_entries", {}).get(k, {})}
+                 for k, v in (keep(table.columns, s.get("columns")) or table.columns).items()},
+        blocks=keep(table.blocks, s.get("blocks")) or table.blocks,   # (or): a paper-wide subset this table lacks
         block_rows={b: tuple(r for r in names if r in rows) for b, names in table.block_rows.items()},
     )
 

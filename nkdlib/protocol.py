@@ -325,6 +325,8 @@ LABEL_REG = {
                                      "tau": 20.0}),  # Table 13 "Temperature for TF-reg 20"
         },
         columns={"From scratch": dict(pretrained=False), "Pre-trained": dict(pretrained=True)},
+        compare={("Base vs LS", ""): ("Base", "LS"),          # §4.2.1: the gap to Base, tested per arm
+                 ("Base vs TF-reg", ""): ("Base", "TF-reg")},  # (Wilcoxon, as Table 8)
         notes=(
             "Architecture and inputs of the two arms are not stated. We train torchvision's ResNet-18 in both "
             "arms (random vs ImageNet init) on the same 32x32 CIFAR inputs (pad-4 crop + flip, per-channel "
