@@ -61,10 +61,20 @@ def save_figure(fig, notebook: str, name: str, root="figures") -> list[Path]:
 
 
 def save_table(table: pd.DataFrame, notebook: str, name: str, root="figures") -> Path:
-    """Save as <root>/<notebook>/<name>.csv (characters unsafe in a file name become _)."""
+    """Save as <root>/<notebook>/<name>.csv and .md (characters unsafe in a file name
+    become _); returns the CSV's path."""
     path = figure_dir(notebook, root) / (re.sub(r"[^\w.-]+", "_", name) + ".csv")
     table.to_csv(path)
+    path.with_suffix(".md").write_text(markdown(table))
     return path
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """A GitHub Markdown table of `table`, its index as the first column."""
+    frame = table.reset_index()
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
 
 
 def show_table(table: pd.DataFrame, name: str, *, notebook: str, root="figures") -> None:

@@ -60,3 +60,9 @@ def test_line_panels_and_save_figure(tmp_path):
     plt.close(fig)
     assert paths == [tmp_path / "nb" / "curves.png", tmp_path / "nb" / "curves.pdf"]
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_tables_are_saved_as_markdown_too(tmp_path):
+    table = pd.DataFrame({"acc": ["1.00 ± 0.00", None]}, index=pd.Index(["ce", "kd"], name="method"))
+    report.save_table(table, "nb", "t", root=tmp_path)
+    assert (tmp_path / "nb" / "t.md").read_text() == "| method | acc |\n|---|---|\n| ce | 1.00 ± 0.00 |\n| kd |  |\n"
