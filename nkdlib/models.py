@@ -43,12 +43,12 @@ def minilm_path():
 
 def _hf_source(name):
     """Where a text model's config/weights/tokenizer come from: the local MiniLM folder or `name`."""
-    if name in TEXT_NAMES:
-        # a local folder needs no hub; huggingface_hub reads this at import, so it
-        # reaches child processes (e.g. DataLoader workers), not this one
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return minilm_path()
-    return name
+    return minilm_path() if name in TEXT_NAMES else name
+
+
+def _local(source) -> dict:
+    """from_pretrained keywords: a local folder is read without asking the hub."""
+    return {"local_files_only": True} if os.path.isdir(source) else {}
 
 
 def _is_hub_name(name):
@@ -67,7 +67,8 @@ def load_tokenizer(name):
         raise ValueError(f"unknown text model {name!r}; built-in: {', '.join(TEXT_NAMES)}, "
                          "or a hub name / local path")
     try:
-        tok = transformers.AutoTokenizer.from_pretrained(_hf_source(name))
+        source = _hf_source(name)
+        tok = transformers.AutoTokenizer.from_pretrained(source, **_local(source))
     except OSError as e:
         raise _hub_error(name, e) from e
     if tok.pad_token is None:  # GPT-2 has no pad token: pad with end-of-text
@@ -103,7 +104,7 @@ def _hf_classifier(source, config, pretrained):
     if not pretrained:
         return auto.from_config(config)
     with _quiet_transformers():  # the head is new by design: no "newly initialized" notice
-        return auto.from_pretrained(source, config=config, dtype=torch.float32)
+        return auto.from_pretrained(source, config=config, dtype=torch.float32, **_local(source))
 
 
 @contextlib.contextmanager
@@ -125,7 +126,7 @@ def _quiet_transformers():
 def _build_text(name, num_classes, pretrained):
     source = _hf_source(name)
     try:
-        config = transformers.AutoConfig.from_pretrained(source, num_labels=num_classes)
+        config = transformers.AutoConfig.from_pretrained(source, num_labels=num_classes, **_local(source))
     except OSError as e:
         raise _hub_error(name, e) from e
     if config.pad_token_id is None:  # GPT-2: the classifier finds the last non-pad token
@@ -154,7 +155,7 @@ def _minilm_student(source, config, num_classes, pretrained):
     if not pretrained:
         return student
     teacher = _hf_classifier(source, transformers.AutoConfig.from_pretrained(
-        source, num_labels=num_classes), pretrained=True).state_dict()
+        source, num_labels=num_classes, **_local(source)), pretrained=True).state_dict()
     state = student.state_dict()
     for key in state:
         src = key
