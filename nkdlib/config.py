@@ -70,8 +70,10 @@ RECIPES = {
                          schedule="step", milestones=[60, 120, 160], gamma=0.2, clip=0.0, select="last"),
 }
 DATA_KEYS = TASK_KEYS + ("max_length",)   # what a teacher shares with its student
+# what Self-KD's teacher copies from its student: it is the Finetune run of the same settings
 OPTIM_KEYS = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
-              "schedule", "warmup", "milestones", "gamma", "clip", "precision", "augment", "select", "progress", "init_from")
+              "schedule", "warmup", "milestones", "gamma", "clip", "precision", "augment", "select", "progress",
+              "init_from", "metric")
 
 _INT, _REAL = "an integer", "a number"
 # key: (kind, test, what the test allows); None passes where the key allows None

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .runs import RunDir, config_key, gather
+from .runs import RunDir, config_key, dependencies, gather, in_order
 from .train import run
 
 
@@ -43,26 +43,6 @@ def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | 
     return RunDir(root, cfg).path.name, time.time() - start, error
 
 
-def _needs(cfg):
-    return [c for c in (cfg.get("teacher"), cfg.get("init_from")) if c is not None]
-
-
-def _in_order(configs):
-    """Distinct configs, each after the runs it needs (teachers, init_from)."""
-    order, seen = [], set()
-
-    def visit(cfg):
-        key = config_key(cfg)
-        if key not in seen:
-            seen.add(key)
-            for dep in _needs(cfg):
-                visit(dep)
-            order.append(cfg)
-    for cfg in configs:
-        visit(cfg)
-    return order
-
-
 def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus_per_run: float = 1.0,
              address: str | None = None, data_dir=None, device=None, quiet=False, compile=False,
              tensorboard=None) -> pd.DataFrame:
@@ -77,7 +57,7 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
         raise ValueError(f"workers={workers} and threads={threads} must be >= 1")
     if not jobs:
         raise ValueError("run_many got no jobs (an empty seed list?)")
-    order = _in_order([job["config"] for job in jobs])
+    order = in_order([job["config"] for job in jobs])
     kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile,
                   tensorboard=tensorboard)
     bar = tqdm(total=len(order), desc="runs", unit="run", disable=quiet)
@@ -117,7 +97,7 @@ def _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, re
     remote = ray.remote(_after).options(num_cpus=threads, num_gpus=gpus_per_run if cuda else 0)
     refs, pending = {}, []
     for cfg in order:   # a run's task takes its dependencies' results, so Ray starts it after them
-        ref = remote.remote(cfg, str(root), threads, kwargs, *[refs[config_key(d)] for d in _needs(cfg)])
+        ref = remote.remote(cfg, str(root), threads, kwargs, *[refs[config_key(d)] for d in dependencies(cfg)])
         refs[config_key(cfg)] = ref
         pending.append(ref)
     while pending:

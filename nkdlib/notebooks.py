@@ -2,7 +2,9 @@
 
 A notebook's source is notebooks/NN_<name>.py (jupytext py:percent, what people edit and
 diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. Figures go to
-figures/<notebook>/; runs to the notebooks' run store (reused by the next call).
+figures/<notebook>/. The default is the `small` profile on the published run store
+results/small/runs (finished runs are reused, only missing ones train); other profiles use
+the notebooks' own store, runs/.
 """
 import argparse
 import time
@@ -11,9 +13,12 @@ from pathlib import Path
 import jupytext
 import papermill
 
-from .plan import write_plan
+from .plan import plan_frame, write_plan
+from .runs import RunDir
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+PUBLISHED = {"small": ROOT / "results" / "small" / "runs"}   # profile -> its published run store
 
 
 def notebooks() -> list[Path]:
@@ -36,27 +41,38 @@ def execute(source: Path, out_dir, **parameters) -> float:
     return time.time() - start
 
 
+def reuse_note(notebook: str, profile: str, runs_dir) -> str:
+    """How many of the notebook's runs (nkdlib.plan.plan_frame) are already finished in runs_dir."""
+    runs = plan_frame(notebook, profile)["run"]
+    done = sum(RunDir.at(Path(runs_dir) / run).finished for run in runs)
+    return (f"{notebook} ({profile}): reusing {done} of {len(runs)} runs from {runs_dir}, training {len(runs) - done}"
+            " (to retrain from scratch: --runs-dir <an empty folder>)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default=None, help="smoke | small | paper (default: each notebook's own)")
+    parser.add_argument("--profile", default="small", help="smoke | small | paper (default: small)")
     parser.add_argument("--out", default="out", help="folder for the executed notebooks (and plans)")
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 04")
     parser.add_argument("--workers", type=int, default=None, help="runs at once, on Ray (default 1)")
-    parser.add_argument("--runs-dir", default=None, help="run store (default: the notebooks' ../runs)")
+    parser.add_argument("--runs-dir", default=None,
+                        help="run store (default: results/small/runs for small, else the notebooks' ../runs)")
     parser.add_argument("--figures-dir", default=None, help="tables and figures (default: the notebooks' ../figures)")
     parser.add_argument("--plan", action="store_true",
                         help="train nothing: write each notebook's run list (CSV) to --out and print its cost")
     args = parser.parse_args(argv)
+    runs_dir = args.runs_dir or PUBLISHED.get(args.profile)
     given = dict(profile=args.profile, workers=args.workers,
-                 runs_dir=args.runs_dir and str(Path(args.runs_dir).resolve()),   # notebooks run in notebooks/
+                 runs_dir=runs_dir and str(Path(runs_dir).resolve()),   # notebooks run in notebooks/
                  figures_dir=args.figures_dir and str(Path(args.figures_dir).resolve()))
     params = {k: v for k, v in given.items() if v is not None}
     for source in notebooks():
         if args.only and not any(source.name.startswith(p) for p in args.only):
             continue
         if args.plan:
-            write_plan(source.stem, args.profile or "smoke", args.out)
+            write_plan(source.stem, args.profile, args.out)
             continue
+        print(reuse_note(source.stem, args.profile, params.get("runs_dir", NOTEBOOK_DIR.parent / "runs")), flush=True)
         seconds = execute(source, args.out, **params)
         print(f"{source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}", flush=True)
 

@@ -22,7 +22,7 @@ from .methods import METHODS
 from .profiles import PROFILES, TABLES as PROFILE_TABLES
 from .protocol import TABLES, Table, cell
 from .report import mean_std_table, wilcoxon_p
-from .runs import config_key, flatten
+from .runs import config_key, flatten, in_order
 
 NOTEBOOK_TABLES = {   # the paper tables each notebook renders, in order
     "01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2"),
@@ -184,21 +184,25 @@ def gpu_hours(config: dict) -> float:
 
 
 def plan_frame(notebook: str, profile: str) -> pd.DataFrame:
-    """One row per distinct run of the notebook's tables in `profile` (teachers included):
+    """One row per distinct run of the notebook's tables in `profile` (teachers and init_from
+    runs included, each before the run that needs it; `role` says which):
     table, block, row, column, seed, model(s), task, epochs, estimated GPU-hours, then the
     flattened config."""
     rows, seen = [], set()
     for name in notebook_tables(notebook, profile):
         for job in jobs(scaled(TABLES[name], profile)):
-            for cfg, role in ((job["config"].get("teacher"), "teacher"), (job["config"], "")):
-                if cfg is None or config_key(cfg) in seen:
+            roles = {config_key(c): r for r, c in (("teacher", job["config"]["teacher"]),
+                                                    ("init_from", job["config"]["init_from"])) if c is not None}
+            for cfg in in_order([job["config"]]):
+                if config_key(cfg) in seen:
                     continue
                 seen.add(config_key(cfg))
                 row = {k: job[k] for k in ("table", "block", "row", "column", "seed")}
-                row.update(role=role, run=f"{cfg['method']}-{config_key(cfg)}", models=" + ".join(cfg["models"]),
+                row.update(role=roles.get(config_key(cfg), "" if cfg is job["config"] else "dependency"),
+                           run=f"{cfg['method']}-{config_key(cfg)}", models=" + ".join(cfg["models"]),
                            task=cfg["task"], epochs=cfg["epochs"], gpu_hours=gpu_hours(cfg))
                 flat = {}
-                flatten("config.", {k: v for k, v in cfg.items() if k != "teacher"}, flat)
+                flatten("config.", {k: v for k, v in cfg.items() if k not in ("teacher", "init_from")}, flat)
                 rows.append({**row, **flat})
     return pd.DataFrame(rows)
 

@@ -53,6 +53,27 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def dependencies(cfg: dict) -> list[dict]:
+    """The configs of the runs `cfg` needs finished first: its teacher and its init_from run."""
+    return [c for c in (cfg.get("teacher"), cfg.get("init_from")) if c is not None]
+
+
+def in_order(configs) -> list[dict]:
+    """Distinct configs (by config_key), each after the runs it needs (dependencies)."""
+    order, seen = [], set()
+
+    def visit(cfg):
+        key = config_key(cfg)
+        if key not in seen:
+            seen.add(key)
+            for dep in dependencies(cfg):
+                visit(dep)
+            order.append(cfg)
+    for cfg in configs:
+        visit(cfg)
+    return order
+
+
 class RunDir:
     """The directory of one run; created on first write."""
 

@@ -43,6 +43,11 @@ class NotebookSession:
         """Paper table `name` as this profile runs it (nkdlib.protocol.Table)."""
         return planning.scaled(TABLES[name], self.profile)
 
+    def describe(self, name: str) -> None:
+        """Print what this profile runs of paper table `name`: source, models, seeds, columns."""
+        t = self.table(name)
+        print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}")
+
     def run_table(self, name: str) -> pd.DataFrame:
         """Train (or reuse) every run of paper table `name`: one row per job (labels table,
         block, row, column, seed, grid, value, run) with the run's flattened config and

@@ -93,14 +93,6 @@ from nkdlib.session import notebook_session
 nb = notebook_session("02_teacher_free_regularization", profile, runs_dir=runs_dir, figures_dir=figures_dir,
                       data_dir=data_dir, device=device, quiet=quiet, workers=workers, plan=plan)
 frames = {}   # paper table -> its runs
-
-
-def describe(name):
-    """What this profile runs of paper table `name`."""
-    t = nb.table(name)
-    print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}")
-
-
 nb.tables
 
 # %% [markdown]
@@ -113,7 +105,7 @@ nb.tables
 # epochs, α, a and the temperature). The teacher is fine-tuned with the student's recipe.
 
 # %%
-describe("label_reg.table1")
+nb.describe("label_reg.table1")
 frames["label_reg.table1"] = nb.run_table("label_reg.table1")
 nb.show(nb.paper_table(frames["label_reg.table1"]), "table1")
 
@@ -127,7 +119,7 @@ nb.show(nb.paper_table(frames["label_reg.table1"]), "table1")
 # %%
 for name in ("label_reg.table2", "label_reg.table3"):
     if name in nb.tables:
-        describe(name)
+        nb.describe(name)
         frames[name] = nb.run_table(name)
         nb.show(nb.paper_table(frames[name]), name.split(".")[1])
 
@@ -138,7 +130,7 @@ for name in ("label_reg.table2", "label_reg.table3"):
 # dev split) is not rendered.
 
 # %%
-describe("label_reg.table4")
+nb.describe("label_reg.table4")
 frames["label_reg.table4"] = nb.run_table("label_reg.table4")
 nb.show(nb.paper_table(frames["label_reg.table4"]), "table4")
 
@@ -152,7 +144,7 @@ nb.show(nb.paper_table(frames["label_reg.table4"]), "table4")
 # chooses), so it cannot also give an unbiased "Accuracy (dev)" column; only test is shown.
 
 # %%
-describe("label_reg.table5")
+nb.describe("label_reg.table5")
 frames["label_reg.table5"] = nb.run_table("label_reg.table5")
 nb.show(nb.paper_table(frames["label_reg.table5"]), "table5")
 

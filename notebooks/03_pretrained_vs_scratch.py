@@ -112,12 +112,6 @@ nb = notebook_session("03_pretrained_vs_scratch", profile, runs_dir=runs_dir, fi
 frames = {}   # paper table -> its runs
 
 
-def describe(name):
-    """What this profile runs of paper table `name`."""
-    t = nb.table(name)
-    print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}")
-
-
 def tests(frame, name):
     """Paper table `name`'s Wilcoxon tests (the protocol's `compare`, nkdlib.plan.comparisons)
     on run_table's `frame`, one row per test and arm: the two rows' means (×100), the mean
@@ -158,7 +152,7 @@ nb.tables
 # Offline profiles: the stand-in above.
 
 # %%
-describe("label_reg.table6")
+nb.describe("label_reg.table6")
 frames["label_reg.table6"] = nb.run_table("label_reg.table6")
 nb.show(nb.paper_table(frames["label_reg.table6"]), "table6")
 pretraining = nb.table("label_reg.table6").columns["Pre-trained"].get("init_from")
@@ -182,7 +176,7 @@ if not nb.plan:
 
 # %%
 if "label_reg.table7" in nb.tables:
-    describe("label_reg.table7")
+    nb.describe("label_reg.table7")
     frames["label_reg.table7"] = nb.run_table("label_reg.table7")
     nb.show(nb.paper_table(frames["label_reg.table7"]), "table7")
 
@@ -196,7 +190,7 @@ if "label_reg.table7" in nb.tables:
 # data (one per seed), for both arms' KD.
 
 # %%
-describe("label_reg.table8")
+nb.describe("label_reg.table8")
 frames["label_reg.table8"] = nb.run_table("label_reg.table8")
 nb.show(nb.paper_table(frames["label_reg.table8"]), "table8_accuracy")
 if not nb.plan:
@@ -209,7 +203,7 @@ if not nb.plan:
 
 # %%
 if "label_reg.table9" in nb.tables:
-    describe("label_reg.table9")
+    nb.describe("label_reg.table9")
     frames["label_reg.table9"] = nb.run_table("label_reg.table9")
     nb.show(nb.paper_table(frames["label_reg.table9"]), "table9")
 

@@ -7,7 +7,9 @@ import jupytext
 import pandas as pd
 import pytest
 
+from nkdlib import notebooks as runner
 from nkdlib.notebooks import execute, notebooks
+from nkdlib.plan import plan_frame
 from nkdlib.session import notebook_session
 
 ids = dict(ids=lambda p: p.stem)
@@ -30,6 +32,17 @@ def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_
         notebook_session("04_cmd_ablations", "big", runs_dir="r", figures_dir="f")
     with pytest.raises(ValueError, match="workers=0 must be an integer >= 1"):
         notebook_session("04_cmd_ablations", "smoke", runs_dir="r", figures_dir="f", workers=0)
+
+
+def test_main_job_renders_small_from_the_published_runs_and_says_what_it_reused(monkeypatch, capsys, tmp_path):
+    calls = []
+    monkeypatch.setattr(runner, "execute", lambda source, out, **params: calls.append(params) or 0.0)
+    runner.main(["--only", "01", "--out", str(tmp_path)])
+    assert calls == [{"profile": "small", "runs_dir": str(runner.PUBLISHED["small"].resolve())}]
+    n = len(plan_frame("01_noisy_glue_kd", "small"))   # notebook 01's small grid is published in full
+    assert f"01_noisy_glue_kd (small): reusing {n} of {n} runs" in capsys.readouterr().out
+    assert runner.reuse_note("01_noisy_glue_kd", "small", tmp_path).startswith(
+        f"01_noisy_glue_kd (small): reusing 0 of {n} runs from {tmp_path}, training {n}")
 
 
 @pytest.mark.parametrize("source", notebooks(), **ids)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from nkdlib import plan
+from nkdlib.config import make_config
 from nkdlib.notebooks import main as notebooks_main
 from nkdlib.protocol import TABLES, Row, Table
 from nkdlib.runs import config_key
@@ -55,6 +56,24 @@ def test_paper_table_averages_two_models_then_seeds():
     frame["test_metric_0"], frame["test_metric_1"] = [0.5, 0.7], [0.7, 0.9]
     # per seed: 0.6 and 0.8 -> mean 70, sample std 14.14
     assert plan.paper_table(frame, table).loc["Mean", "c1"] == f"70.00 ± {np.std([60, 80], ddof=1):.2f}"
+
+
+def test_plan_frame_lists_teachers_and_init_from_runs_before_the_runs_needing_them(monkeypatch):
+    pre = make_config(task="digits", method="ce", models=["mlp"], epochs=2)
+    table = tiny_table(columns={"c1": {}, "warm": {"init_from": pre}})
+    monkeypatch.setitem(plan.TABLES, table.name, table)
+    monkeypatch.setitem(plan.NOTEBOOK_TABLES, "nb", (table.name,))
+    frame = plan.plan_frame("nb", "paper")
+    first = {run: i for i, run in reversed(list(enumerate(frame["run"])))}
+    pre_run = frame[frame["role"] == "init_from"]["run"]
+    assert len(pre_run) == 1 and pre_run.iloc[0].startswith("ce-")   # one pre-training run, shared
+    warm = frame[(frame["column"] == "warm") & (frame["role"] == "")]
+    assert len(warm) == 3 * 2 and (warm.index > first[pre_run.iloc[0]]).all()
+    for job in plan.jobs(table):   # every teacher is listed, before its student
+        teacher = job["config"]["teacher"]
+        if teacher is not None:
+            assert first[f"ce-{config_key(teacher)}"] < first[f"{job['config']['method']}-{config_key(job['config'])}"]
+    assert len(frame) == frame["run"].nunique() == len(plan.jobs(table)) + 1
 
 
 @pytest.mark.parametrize("notebook", sorted(plan.NOTEBOOK_TABLES))
