@@ -96,11 +96,13 @@ def jobs(table: Table) -> list[dict]:
     return out
 
 
-def cell_values(frame: pd.DataFrame) -> pd.Series:
-    """The number each job contributes to its cell. frame: run_many's result of `jobs`
-    (columns value, test_metric_0, and test_metric_1 for two-model runs)."""
-    picks = {"test_metric_0": frame.get("test_metric_0"), "test_metric_1": frame.get("test_metric_1")}
-    mean = frame[["test_metric_0", "test_metric_1"]].mean(axis=1) if "test_metric_1" in frame else None
+def cell_values(frame: pd.DataFrame, split: str = "test") -> pd.Series:
+    """The number each job contributes to its cell on `split` (test | valid | dev). frame:
+    run_many's result of `jobs` (columns value and <split>_metric_0, plus <split>_metric_1
+    for two-model runs); NaN where a run has no such metric (e.g. no dev split)."""
+    nan = pd.Series(np.nan, index=frame.index)
+    picks = {f"test_metric_{k}": frame.get(f"{split}_metric_{k}", nan) for k in (0, 1)}
+    mean = pd.concat(picks.values(), axis=1).mean(axis=1, skipna=False)
     return pd.Series([mean[i] if v == "mean" else picks[v][i] for i, v in zip(frame.index, frame["value"])],
                      index=frame.index, dtype=float)
 
@@ -118,13 +120,21 @@ def select_grid(frame: pd.DataFrame) -> pd.DataFrame:
 
 def paper_table(frame: pd.DataFrame, table: Table, scale: float = 100.0) -> pd.DataFrame:
     """The paper's table from run_many's result of `jobs(table)`: one row per (block, row),
-    one column per paper column (plus the table's average column, if it has one), cells
+    one column per paper column and reported split (Table.splits; a split we cannot
+    evaluate is left out), plus the table's average column, if it has one; cells
     "mean ± std" over seeds, scaled (×100: percent)."""
-    frame = select_grid(frame).assign(cell=lambda f: cell_values(f))
-    frame["label"] = [f"{b} / {r}" if b else r for b, r in zip(frame["block"], frame["row"])]
+    frame = select_grid(frame)
+    frame = frame.assign(label=[f"{b} / {r}" if b else r for b, r in zip(frame["block"], frame["row"])])
+    splits = {label: split for label, split in table.splits.items() if split is not None}
+
+    def name(column, label):   # one split: the paper's columns; several: one column per split
+        return column if len(splits) == 1 else label if len(table.columns) == 1 else f"{column} {label}"
+
+    cells = pd.concat([frame.assign(cell=cell_values(frame, split), column=[name(c, label) for c in frame["column"]])
+                       for label, split in splits.items()])
     order = [f"{b} / {r}" if b else r for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
-    out = mean_std_table(frame, "label", "column", value="cell", scale=scale, average=table.average is not None,
-                         row_order=order, col_order=list(table.columns))
+    out = mean_std_table(cells, "label", "column", value="cell", scale=scale, average=table.average is not None,
+                         row_order=order, col_order=[name(c, label) for label in splits for c in table.columns])
     out.index.name, out.columns.name = None, None
     return out.rename(columns={"avg": table.average}) if table.average else out
 

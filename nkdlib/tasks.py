@@ -38,7 +38,8 @@ class Split:
 
 @dataclass
 class Task:
-    """A task ready for training: noisy train / valid, clean test."""
+    """A task ready for training: noisy train / valid, clean test, and the data set's
+    official dev split (clean) where it has one besides test (SST-5), else None."""
 
     name: str
     kind: str  # "text" | "image" | "vector"
@@ -48,6 +49,7 @@ class Task:
     train: Split
     valid: Split
     test: Split
+    dev: Split | None = None
 
 
 def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0, valid_frac=0.1,
@@ -61,17 +63,18 @@ def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0,
     valid_frac: fraction of train held out as validation (stratified); 0 gives an empty
         valid split (CMD trains on all training data). FewRel instead uses the paper's
         100-per-relation dev split, shrunk like train by max_train.
-    max_train, max_test: stratified subsets (test: always seed 0, same across seeds).
+    max_train, max_test: stratified subsets (test and dev: always seed 0, same across seeds).
     classes: original class indices or names to keep, relabelled 0..k-1 in this order.
     """
     if not 0.0 <= valid_frac < 1.0:
         raise ValueError(f"valid_frac must be in [0, 1), got {valid_frac}")
     raw = datasets.read(name, data_dir, source)
     train, valid, test = protocol_splits(raw, seed)
-    label_names, (train, valid, test) = select_classes(raw.label_names, classes, train, valid, test)
+    label_names, (train, valid, test, dev) = select_classes(raw.label_names, classes, train, valid, test, raw.dev)
     n_train = len(train[1])
     train = subset(train, max_train, seed)
     test = subset(test, max_test, seed=0)  # the same test set for every seed
+    dev = None if dev is None else subset(dev, max_test, seed=0)
     if valid is None:
         train, valid = carve_valid(train, valid_frac, seed)
     elif len(train[1]) < n_train:  # FewRel's own valid split: shrunk as much as train was
@@ -80,7 +83,7 @@ def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0,
     return Task(name, datasets.TASKS[name].kind, k, list(label_names), datasets.TASKS[name].metric,
                 train=corrupt(train, k, noise, noise_rate, seed),
                 valid=corrupt(valid, k, noise, noise_rate, seed + 1),
-                test=clean(test))
+                test=clean(test), dev=None if dev is None else clean(dev))
 
 
 _TASKS = {}

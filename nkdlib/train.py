@@ -58,7 +58,8 @@ class Trainer:
                 model = model.to(memory_format=torch.channels_last)
             self.models.append(model.to(self.device))
         shared = {}   # models of one kind and tokenizer share their inputs
-        self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train", "valid", "test")}
+        self.splits = ("valid", "test", "dev") if task.dev is not None else ("valid", "test")   # evaluated
+        self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train",) + self.splits}
         self.compiled = [torch.compile(m) if compile else m for m in self.models]   # what forward passes call
         self.steps_per_epoch = math.ceil(len(task.train) / cfg["batch_size"])
         self.optimizers = [_optimizer(m, cfg) for m in self.models]
@@ -97,10 +98,10 @@ class Trainer:
         return torch.cat(out)
 
     def evaluate(self) -> dict:
-        """Loss and metric of every model on valid (noisy labels) and test (clean), plus the
-        ensemble (mean probability) on test."""
+        """Loss and metric of every model on valid (noisy labels), test and dev (clean; dev
+        where the task has one), plus the ensemble (mean probability) on test and dev."""
         row = {}
-        for split in ("valid", "test") if len(self.task.valid) else ("test",):   # valid_frac=0: no valid split
+        for split in self.splits if len(self.task.valid) else self.splits[1:]:   # valid_frac=0: no valid split
             y = torch.as_tensor(getattr(self.task, split).y)
             probs = []
             for k in range(len(self.models)):
@@ -220,6 +221,8 @@ class Trainer:
             out[f"epoch_{k}"] = self.best[k].epoch + 1
             out[f"test_metric_{k}"] = chosen[f"test_metric_{k}"]
             out[f"valid_metric_{k}"] = chosen.get(f"valid_metric_{k}", math.nan)
+            if f"dev_metric_{k}" in chosen:
+                out[f"dev_metric_{k}"] = chosen[f"dev_metric_{k}"]
         main = self.method.main
         out["test_metric"], out["valid_metric"] = out[f"test_metric_{main}"], out[f"valid_metric_{main}"]
         if "test_metric_ens" in self.history[-1]:

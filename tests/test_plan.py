@@ -58,6 +58,23 @@ def test_paper_table_averages_two_models_then_seeds():
     assert plan.paper_table(frame, table).loc["Mean", "c1"] == f"70.00 ± {np.std([60, 80], ddof=1):.2f}"
 
 
+def test_paper_table_reports_each_split_the_paper_reports_and_leaves_out_what_we_cannot():
+    rows = {"CE": Row("ce", models=("A",))}
+    table = tiny_table(rows=rows, columns={"c1": {}}, splits={"Accuracy (dev)": "dev", "Accuracy (test)": "test",
+                                                               "Hidden": None})
+    frame = pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in plan.jobs(table)])
+    frame["test_metric_0"], frame["dev_metric_0"] = [0.5, 0.7], [0.2, 0.4]
+    out = plan.paper_table(frame, table)
+    assert list(out.columns) == ["Accuracy (dev)", "Accuracy (test)"]
+    assert out.loc["CE"].tolist() == [f"30.00 ± {np.std([20, 40], ddof=1):.2f}", f"60.00 ± {np.std([50, 70], ddof=1):.2f}"]
+    two = tiny_table(rows=rows, splits={"dev": "dev", "test": "test"})   # several columns: "<column> <split>"
+    frame = pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in plan.jobs(two)])
+    frame["test_metric_0"] = 0.5
+    out = plan.paper_table(frame, two)
+    assert list(out.columns) == ["c1 dev", "c2 dev", "c1 test", "c2 test"]
+    assert out.loc["CE", "c1 test"] == "50.00 ± 0.00" and out.loc["CE", "c1 dev"] != out.loc["CE", "c1 test"]
+
+
 def test_plan_frame_lists_teachers_and_init_from_runs_before_the_runs_needing_them(monkeypatch):
     pre = make_config(task="digits", method="ce", models=["mlp"], epochs=2)
     table = tiny_table(columns={"c1": {}, "warm": {"init_from": pre}})

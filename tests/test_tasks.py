@@ -49,6 +49,17 @@ def test_text_splits_partition_train_and_pairs_stay_lists(fake_read):
     assert task.test.x == [f"text {i}" for i in range(6)]
 
 
+def test_an_official_dev_split_is_kept_clean_subset_like_test_and_class_selected(fake_read):
+    fake_read(Raw(("a", "b", "c"), _texts(60, 3), _texts(9, 3), _texts(30, 3)))
+    task = make_task("sst5", noise_rate=0.3, max_test=20, classes=["c", "a"])
+    assert len(task.dev) == 20 and sorted(np.bincount(task.dev.y)) == [10, 10]   # classes c, a only, stratified
+    assert (task.dev.y == task.dev.y_true).all() and not task.dev.noisy.any()
+    assert [int(x.split()[1]) % 3 for x in task.dev.x] == [(2, 0)[y] for y in task.dev.y]   # relabelled c -> 0, a -> 1
+    assert make_task("sst5", seed=3, max_test=20, classes=["c", "a"]).dev.x == task.dev.x   # same for every seed
+    fake_read(Raw(("a", "b"), _texts(40), _texts(6)))
+    assert make_task("sst2").dev is None
+
+
 @pytest.mark.parametrize("name, x", [("digits", None), ("sst2", "text")])
 def test_valid_frac_zero_trains_on_all(fake_read, name, x):
     if x:

@@ -47,6 +47,17 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     assert {k: v for k, v in resumed.items() if k != "train_time_s"} == {k: v for k, v in straight.items() if k != "train_time_s"}
     assert not (killed.path / "checkpoint.pt").exists()
 
+def test_a_task_with_a_dev_split_reports_it_from_the_selected_epoch(tmp_path, monkeypatch):
+    from nkdlib import datasets
+    digits = datasets.read("digits")
+    monkeypatch.setattr(datasets, "read", lambda *a, **k: digits._replace(dev=digits.test))   # dev = test
+    config = cfg(epochs=3, max_test=300)   # a task no other test makes: task_for caches tasks in-process
+    metrics = run(config, tmp_path, quiet=True)
+    hist = history(tmp_path, config)
+    assert (hist["dev_metric_0"] == hist["test_metric_0"]).all() and (hist["dev_loss_0"] == hist["test_loss_0"]).all()
+    assert metrics["dev_metric_0"] == hist["dev_metric_0"][metrics["epoch_0"] - 1] == metrics["test_metric_0"]
+
+
 def test_init_from_copies_the_backbone_but_not_the_head(tmp_path):
     pre = cfg(classes=[0, 1, 2, 3, 4], save_model=True, noise_rate=0.0)
     fine = cfg(classes=[5, 6, 7, 8, 9], noise_rate=0.0, epochs=1, init_from=pre)
