@@ -181,12 +181,18 @@ def gflops(model: str, config: dict) -> float:
 
 TRAIN_SIZES = {"cifar10": 50000, "cifar100": 50000, "digits": 1257, "cola": 8551, "sst2": 67349, "mrpc": 3668,
                "rte": 2490, "qnli": 104743, "qqp": 363846, "mnli": 392702, "sst5": 8544, "fewrel": 32000}
+NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "digits": 10, "cola": 2, "sst2": 2, "mrpc": 2, "rte": 2, "qnli": 2,
+               "qqp": 2, "mnli": 3, "sst5": 5, "fewrel": 64}
 
 
 def gpu_hours(config: dict) -> float:
     """Estimated GPU-hours of one run (no teacher): examples x epochs x models, at the
-    measured ResNet-18 rate scaled by each model's forward FLOPs (MEASURED, GFLOPS)."""
-    n = config["max_train"] or TRAIN_SIZES[config["task"]]
+    measured ResNet-18 rate scaled by each model's forward FLOPs (MEASURED, GFLOPS).
+    A `classes` subset keeps that share of the (balanced) training set."""
+    n = TRAIN_SIZES[config["task"]]
+    if config["classes"] is not None:
+        n = n * len(config["classes"]) / NUM_CLASSES[config["task"]]
+    n = min(n, config["max_train"] or n)
     n = n * (1 - config["valid_frac"]) if config["task"] != "fewrel" else n
     models = config["models"] * (METHODS[config["method"]].num_models // len(config["models"]) or 1)
     rate = MEASURED["examples_per_s"] * VISION_GFLOPS[MEASURED["model"]]   # GFLOP/s achieved

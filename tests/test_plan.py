@@ -106,6 +106,15 @@ def test_the_paper_plan_lists_the_protocol_offline(notebook, tmp_path):
         assert {m for c in configs for m in c["models"]} <= set(table.models.values()), name
 
 
+def test_gpu_hours_scale_with_examples_epochs_models_and_a_class_subset():
+    one = make_config(task="cifar10", method="ce", models=["resnet18"], epochs=10)
+    hours = plan.gpu_hours(one)   # 45000 images (10% valid) x 10 epochs at the measured rate
+    assert hours == pytest.approx(45000 * 10 / plan.MEASURED["examples_per_s"] / 3600)
+    assert plan.gpu_hours({**one, "classes": [0, 1]}) == pytest.approx(hours / 5)
+    assert plan.gpu_hours({**one, "classes": [0, 1], "max_train": 100}) == pytest.approx(hours * 100 / 50000)
+    assert plan.gpu_hours({**one, "method": "cmd"}) == pytest.approx(2 * hours)   # two models
+
+
 def test_plan_cli_writes_one_csv_per_notebook_and_trains_nothing(tmp_path, capsys):
     notebooks_main(["--plan", "--profile", "paper", "--out", str(tmp_path / "plans")])
     assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == sorted(
