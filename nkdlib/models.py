@@ -21,11 +21,26 @@ from torch import nn
 TEXT_NAMES = ("minilm", "minilm-l3", "tiny-bert")
 VISION_NAMES = ("resnet18", "resnet34", "resnet50", "shufflenetv2", "resnet18-imagenet")
 MODEL_NAMES = TEXT_NAMES + VISION_NAMES + ("mlp",)
-# the papers' teacher/student pairs, recognised without a "/" in the name
-HUB_NAMES = (
-    "bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased",
-    "roberta-base", "roberta-large", "distilroberta-base", "gpt2", "distilgpt2",
-)
+# the papers' teacher/student models: short name -> canonical hub id
+HUB_IDS = {
+    "bert-base-uncased": "google-bert/bert-base-uncased", "bert-large-uncased": "google-bert/bert-large-uncased",
+    "distilbert-base-uncased": "distilbert/distilbert-base-uncased", "roberta-base": "FacebookAI/roberta-base",
+    "roberta-large": "FacebookAI/roberta-large", "distilroberta-base": "distilbert/distilroberta-base",
+    "gpt2": "openai-community/gpt2", "distilgpt2": "distilbert/distilgpt2", "bert-small": "prajjwal1/bert-small",
+}
+# hub id -> the commit loaded, so a run key always means the same weights; each hash is one
+# we found pinned in public code (source after it), not looked up on the hub
+REVISIONS = {
+    "google-bert/bert-base-uncased": "86b5e0934494bd15c9632b12f734a8a67f723594",    # huggingface_hub test cassette (x-sha)
+    "google-bert/bert-large-uncased": "6da4b6a26a1877e173fca3225479512db81a5e5b",   # a hub cache snapshot path in public code
+    "distilbert/distilbert-base-uncased": "12040accade4e8a0f71eabdb258fecc2e7e948be",   # a public BASE_MODEL_REVISION pin
+    "FacebookAI/roberta-large": "722cf37b1afa9454edce342e7895e588b6ff1d59",         # a public revision= pin
+    "FacebookAI/roberta-base": "e2da8e2f811d1448a5b465c236feacd80ffbac7b",          # a public revision= pin
+    "distilbert/distilroberta-base": "fb53ab8",                                    # transformers' pipelines default pin
+    "prajjwal1/bert-small": "0ec5f86f27c1a77d704439db5e01c307ea11b9d4",             # a public --revision pin
+    "openai-community/gpt2": "607a30d783dfa663caf39e06633721c8d4cfcd7e",            # huggingface_hub resolve_revision docs
+    "distilbert/distilgpt2": "2290a62682d06624634c1f46a6ad5be0f47f38aa",            # a public --revision pin
+}
 MINILM_LAYERS = (0, 2, 4)  # the teacher layers the 3-layer student keeps (DistilBERT recipe)
 
 
@@ -42,17 +57,21 @@ def minilm_path():
 
 
 def _hf_source(name):
-    """Where a text model's config/weights/tokenizer come from: the local MiniLM folder or `name`."""
-    return minilm_path() if name in TEXT_NAMES else name
+    """Where a text model's config/weights/tokenizer come from: the local MiniLM folder, or
+    `name` as a local folder or canonical hub id."""
+    return minilm_path() if name in TEXT_NAMES else HUB_IDS.get(name, name)
 
 
-def _local(source) -> dict:
-    """from_pretrained keywords: a local folder is read without asking the hub."""
-    return {"local_files_only": True} if os.path.isdir(source) else {}
+def pretrained_kwargs(source) -> dict:
+    """from_pretrained keywords for `source`: a local folder is read without asking the hub;
+    a hub id in REVISIONS loads its pinned commit."""
+    if os.path.isdir(source):
+        return {"local_files_only": True}
+    return {"revision": REVISIONS[source]} if source in REVISIONS else {}
 
 
 def _is_hub_name(name):
-    return "/" in name or os.path.exists(name) or name in HUB_NAMES
+    return "/" in name or os.path.exists(name) or name in HUB_IDS
 
 
 def is_model_name(name) -> bool:
@@ -68,7 +87,7 @@ def load_tokenizer(name):
                          "or a hub name / local path")
     try:
         source = _hf_source(name)
-        tok = transformers.AutoTokenizer.from_pretrained(source, **_local(source))
+        tok = transformers.AutoTokenizer.from_pretrained(source, **pretrained_kwargs(source))
     except OSError as e:
         raise _hub_error(name, e) from e
     if tok.pad_token is None:  # GPT-2 has no pad token: pad with end-of-text
@@ -104,7 +123,7 @@ def _hf_classifier(source, config, pretrained):
     if not pretrained:
         return auto.from_config(config)
     with _quiet_transformers():  # the head is new by design: no "newly initialized" notice
-        return auto.from_pretrained(source, config=config, dtype=torch.float32, **_local(source))
+        return auto.from_pretrained(source, config=config, dtype=torch.float32, **pretrained_kwargs(source))
 
 
 @contextlib.contextmanager
@@ -126,7 +145,7 @@ def _quiet_transformers():
 def _build_text(name, num_classes, pretrained):
     source = _hf_source(name)
     try:
-        config = transformers.AutoConfig.from_pretrained(source, num_labels=num_classes, **_local(source))
+        config = transformers.AutoConfig.from_pretrained(source, num_labels=num_classes, **pretrained_kwargs(source))
     except OSError as e:
         raise _hub_error(name, e) from e
     if config.pad_token_id is None:  # GPT-2: the classifier finds the last non-pad token
@@ -155,7 +174,7 @@ def _minilm_student(source, config, num_classes, pretrained):
     if not pretrained:
         return student
     teacher = _hf_classifier(source, transformers.AutoConfig.from_pretrained(
-        source, num_labels=num_classes, **_local(source)), pretrained=True).state_dict()
+        source, num_labels=num_classes, **pretrained_kwargs(source)), pretrained=True).state_dict()
     state = student.state_dict()
     for key in state:
         src = key
@@ -350,4 +369,4 @@ def build_model(name, num_classes, *, pretrained=True, width=1.0, in_dim=None):
     if name in TEXT_NAMES or _is_hub_name(name):
         return _build_text(name, num_classes, pretrained)
     raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}, or a Hugging "
-                     f"Face hub name / local path (e.g. {', '.join(HUB_NAMES)})")
+                     f"Face hub name / local path (e.g. {', '.join(HUB_IDS)})")

@@ -22,7 +22,7 @@ from .methods import METHODS
 from .profiles import PROFILES, TABLES as PROFILE_TABLES
 from .protocol import TABLES, Table, cell
 from .report import mean_std_table, wilcoxon_p
-from .runs import config_key, flatten, in_order
+from .runs import config_key, flatten, in_order, run_name
 
 NOTEBOOK_TABLES = {   # the paper tables each notebook renders, in order
     "01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2"),
@@ -101,6 +101,7 @@ def cell_values(frame: pd.DataFrame, split: str = "test") -> pd.Series:
     run_many's result of `jobs` (columns value and <split>_metric_0, plus <split>_metric_1
     for two-model runs); NaN where a run has no such metric (e.g. no dev split)."""
     nan = pd.Series(np.nan, index=frame.index)
+    # keyed by the `value` names (which say test), holding `split`'s metrics
     picks = {f"test_metric_{k}": frame.get(f"{split}_metric_{k}", nan) for k in (0, 1)}
     mean = pd.concat(picks.values(), axis=1).mean(axis=1, skipna=False)
     return pd.Series([mean[i] if v == "mean" else picks[v][i] for i, v in zip(frame.index, frame["value"])],
@@ -120,21 +121,25 @@ def select_grid(frame: pd.DataFrame) -> pd.DataFrame:
 
 def paper_table(frame: pd.DataFrame, table: Table, scale: float = 100.0) -> pd.DataFrame:
     """The paper's table from run_many's result of `jobs(table)`: one row per (block, row),
-    one column per paper column and reported split (Table.splits; a split we cannot
-    evaluate is left out), plus the table's average column, if it has one; cells
-    "mean ± std" over seeds, scaled (×100: percent)."""
-    frame = select_grid(frame)
-    frame = frame.assign(label=[f"{b} / {r}" if b else r for b, r in zip(frame["block"], frame["row"])])
+    one column per paper column and reported split (Table.splits; a split mapped to None,
+    which we cannot evaluate, is left out), plus the table's average column, if it has one;
+    cells "mean ± std" over the seeds that have the metric (a run without a dev split has
+    no dev metric), scaled (×100: percent)."""
     splits = {label: split for label, split in table.splits.items() if split is not None}
+    if not splits or (len(splits) > 1 and table.average):
+        raise ValueError(f"{table.name}: splits {table.splits} must name at least one split we evaluate, "
+                         "and only one if the table has an average column")
 
     def name(column, label):   # one split: the paper's columns; several: one column per split
         return column if len(splits) == 1 else label if len(table.columns) == 1 else f"{column} {label}"
 
-    cells = pd.concat([frame.assign(cell=cell_values(frame, split), column=[name(c, label) for c in frame["column"]])
-                       for label, split in splits.items()])
-    order = [f"{b} / {r}" if b else r for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
+    label = lambda block, row: f"{block} / {row}" if block else row   # noqa: E731
+    frame = select_grid(frame).assign(label=lambda f: [label(b, r) for b, r in zip(f["block"], f["row"])])
+    cells = pd.concat([frame.assign(cell=cell_values(frame, split), column=[name(c, lab) for c in frame["column"]])
+                       for lab, split in splits.items()]).dropna(subset=["cell"])
+    order = [label(b, r) for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
     out = mean_std_table(cells, "label", "column", value="cell", scale=scale, average=table.average is not None,
-                         row_order=order, col_order=[name(c, label) for label in splits for c in table.columns])
+                         row_order=order, col_order=[name(c, lab) for lab in splits for c in table.columns])
     out.index.name, out.columns.name = None, None
     return out.rename(columns={"avg": table.average}) if table.average else out
 
@@ -201,7 +206,8 @@ def gpu_hours(config: dict) -> float:
 
 def plan_frame(notebook: str, profile: str) -> pd.DataFrame:
     """One row per distinct run of the notebook's tables in `profile` (teachers and init_from
-    runs included, each before the run that needs it; `role` says which):
+    runs included, each before the run that needs it; `role`: "" for a table's own run,
+    "teacher", "init_from" or "dependency" for a run another one needs):
     table, block, row, column, seed, model(s), task, epochs, estimated GPU-hours, then the
     flattened config."""
     rows, seen = [], set()
@@ -215,7 +221,7 @@ def plan_frame(notebook: str, profile: str) -> pd.DataFrame:
                 seen.add(config_key(cfg))
                 row = {k: job[k] for k in ("table", "block", "row", "column", "seed")}
                 row.update(role=roles.get(config_key(cfg), "" if cfg is job["config"] else "dependency"),
-                           run=f"{cfg['method']}-{config_key(cfg)}", models=" + ".join(cfg["models"]),
+                           run=run_name(cfg), models=" + ".join(cfg["models"]),
                            task=cfg["task"], epochs=cfg["epochs"], gpu_hours=gpu_hours(cfg))
                 flat = {}
                 flatten("config.", {k: v for k, v in cfg.items() if k not in ("teacher", "init_from")}, flat)

@@ -49,6 +49,11 @@ def config_key(config: dict) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+def run_name(config: dict) -> str:
+    """The folder name of `config`'s run in a store: <method>-<config_key>."""
+    return f"{config['method']}-{config_key(config)}"
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -80,7 +85,7 @@ class RunDir:
     def __init__(self, root, config: dict):
         self.config = config
         self.key = config_key(config)
-        self.path = Path(root) / f"{config['method']}-{self.key}"
+        self.path = Path(root) / run_name(config)
 
     @classmethod
     def at(cls, path) -> "RunDir":

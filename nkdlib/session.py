@@ -16,7 +16,7 @@ from . import plan as planning
 from . import report
 from .grid import run_many
 from .protocol import TABLES
-from .runs import config_key, histories
+from .runs import histories, run_name
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,11 @@ class NotebookSession:
         return planning.scaled(TABLES[name], self.profile)
 
     def describe(self, name: str) -> None:
-        """Print what this profile runs of paper table `name`: source, models, seeds, columns."""
+        """Print what this profile runs of paper table `name`: source, models, seeds, columns
+        and the splits reported."""
         t = self.table(name)
-        print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}")
+        print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}, "
+              f"splits {t.splits}")
 
     def run_table(self, name: str) -> pd.DataFrame:
         """Train (or reuse) every run of paper table `name`: one row per job (labels table,
@@ -55,7 +57,7 @@ class NotebookSession:
         jobs = planning.jobs(self.table(name))
         if self.plan:
             return pd.DataFrame([{**{k: v for k, v in j.items() if k != "config"},
-                                  "run": f"{j['config']['method']}-{config_key(j['config'])}"} for j in jobs])
+                                  "run": run_name(j["config"])} for j in jobs])
         return run_many(jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
                         workers=self.workers, gpus_per_run=self.gpus_per_run)
 

@@ -99,7 +99,7 @@ class Trainer:
 
     def evaluate(self) -> dict:
         """Loss and metric of every model on valid (noisy labels), test and dev (clean; dev
-        where the task has one), plus the ensemble (mean probability) on test and dev."""
+        where the task has one), plus, with two models, the ensemble (mean probability)."""
         row = {}
         for split in self.splits if len(self.task.valid) else self.splits[1:]:   # valid_frac=0: no valid split
             y = torch.as_tensor(getattr(self.task, split).y)

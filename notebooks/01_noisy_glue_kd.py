@@ -61,7 +61,7 @@
 #   One-thread runs measured here while two other jobs shared the 2 cores trained at 51–59
 #   (L3) and 26–44 (L6) sentences/s: at those rates, ≈ 125 min.
 # - `paper` — BERT-base → DistilBERT, 7 GLUE tasks on the full data, 10 epochs, 3 seeds:
-#   513 runs, a GPU and the network (only CoLA, SST-2 and RTE are offline).
+#   501 runs, a GPU and the network (only CoLA, SST-2 and RTE are offline).
 
 # %% tags=["parameters"]
 profile = "smoke"           # smoke | small | paper: the protocol's scale (nkdlib/profiles/noisy_kd.py)

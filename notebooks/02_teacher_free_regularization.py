@@ -53,9 +53,9 @@
 #   well from 1800 examples; Tables 2 and 3 would repeat it with the one offline pair),
 #   4 (SST-5) and 5 (FewRel); 2000 training examples (1800 + 200 valid; FewRel 2000 + 400 of
 #   its dev split), the whole test splits, max length 64, 3 epochs at lr 3e-4 (the paper's
-#   2e-5 is for 30 epochs on full data), bf16 autocast; the paper's 5 seeds. 85 runs: per
+#   2e-5 is for 30 epochs on full data), bf16 autocast; the paper's 5 seeds. 80 runs: per
 #   task and seed the teacher (L6) and Finetune, LS, TF-reg, KD (L3), on SST-2 also Self-KD
-#   and its own CE teacher (L3). **Estimate, not measured as a whole:** a run takes
+#   (its teacher is the Finetune run). **Estimate, not measured as a whole:** a run takes
 #   epochs × (train / r_train + (valid + test) / r_eval) + train / r_eval (the training
 #   logits kept at the end) + 6 s (model, data, Ray task), with one-thread rates (examples/s,
 #   train | eval) L3: SST-2 97.5 | 403, SST-5 78.9 | 409, FewRel 76 | 351; L6: SST-2
@@ -63,13 +63,14 @@
 #   threads with bf16, ÷ 1.2 for one thread; the other tasks and L6 scaled by one-thread
 #   measurements here; single pilot runs on SST-5 took within 10% of these). Per run: SST-2
 #   L3 74 s, L6 145 s; SST-5 L3 97 s, L6 191 s; FewRel L3 108 s, L6 214 s. Total
-#   5 × 145 + 30 × 74 + 5 × 191 + 20 × 97 + 5 × 214 + 20 × 108 = 9050 worker-seconds,
-#   / 2 workers = 75 min, plus Ray's start and the last runs' tail: **about 78 minutes**.
+#   5 × 145 + 25 × 74 + 5 × 191 + 20 × 97 + 5 × 214 + 20 × 108 = 8700 worker-seconds,
+#   / 2 workers = 73 min, plus SST-5's dev split (about 8 s a run), Ray's start and the last
+#   runs' tail: **about 77 minutes**.
 #   Table 4's SST-5 runs are also Table 8's pre-trained runs for its first 5 seeds
 #   (notebook 03 reuses them).
 # - `paper` — the protocol: RoBERTa-large → DistilRoBERTa, BERT-large → BERT-small,
 #   GPT-2 → DistilGPT-2 on 7 GLUE tasks, SST-5 and FewRel, 30 epochs, 5 seeds:
-#   785 runs, a GPU and the network (`--plan` estimates ~2700 H200-hours, scaled from a
+#   680 runs, a GPU and the network (`--plan` estimates ~2400 H200-hours, scaled from a
 #   ResNet-18 benchmark by FLOPs).
 
 # %% tags=["parameters"]

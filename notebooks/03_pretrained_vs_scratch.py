@@ -68,7 +68,7 @@
 #   valid split would add more selection noise than the gap tested); the pre-training on all
 #   25000 images of classes 0–4 for 15 epochs. Table 7 (GLUE from random init; no test) is
 #   left out. 105 runs: 8 teachers (L6) and 48 students (L3) on SST-5, 48 vision runs and the
-#   pre-training (which `--plan` does not list). **Estimate, not measured as a whole:** a text
+#   pre-training. **Estimate, not measured as a whole:** a text
 #   run takes epochs × (train / r_train + (valid + test) / r_eval) + train / r_eval (the
 #   training logits kept at the end) + 6 s, with one-thread SST-5 rates (sentences/s, train |
 #   eval) L3 78.9 | 409, L6 37.7 | 217 (MiniLM-L3 on SST-2 at 117 ex/s on 2 threads with bf16,
@@ -85,8 +85,8 @@
 #   stand-in's 5-class gap may be too small to put 7 of 8 seeds on one side — the paper's
 #   gap is on 100 classes.
 # - `paper` — the protocol (DistilRoBERTa / RoBERTa-large on GLUE and SST-5, 30 epochs;
-#   ResNet-18 on CIFAR-100 with ImageNet weights, 200 epochs, 10 seeds): 361 runs, a GPU and
-#   the network (`--plan` estimates ~1150 H200-hours, scaled from a ResNet-18 benchmark by FLOPs).
+#   ResNet-18 on CIFAR-100 with ImageNet weights, 200 epochs, 10 seeds): 326 runs, a GPU and
+#   the network (`--plan` estimates ~1040 H200-hours, scaled from a ResNet-18 benchmark by FLOPs).
 
 # %% tags=["parameters"]
 profile = "smoke"           # smoke | small | paper: the protocol's scale (nkdlib/profiles/label_reg.py)

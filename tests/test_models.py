@@ -1,12 +1,17 @@
 """Models: the offline MiniLM pair, CIFAR nets, the MLP."""
 
+import re
+
 import huggingface_hub.constants
 import numpy as np
 import pytest
 import torch
+import transformers
 
 from nkdlib.inputs import TextInputs, VectorInputs, make_inputs
-from nkdlib.models import MODEL_NAMES, ModelUnavailableError, build_model, load_tokenizer
+from nkdlib.models import (HUB_IDS, MODEL_NAMES, REVISIONS, ModelUnavailableError, build_model, load_tokenizer,
+                           minilm_path, pretrained_kwargs)
+from nkdlib.protocol import TABLES
 
 PAIR = ("The company said profits rose sharply last year.",
         "Profits at the company increased a lot in the previous year.")
@@ -65,6 +70,26 @@ def test_hub_name_offline_gives_clear_error(monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # fail fast, no retries
     with pytest.raises(ModelUnavailableError, match="minilm-l3"):
         build_model("prajjwal1/bert-small", 2)
+
+
+def test_every_hub_model_of_the_protocol_loads_a_pinned_commit():
+    hub = {m for t in TABLES.values() for m in t.models.values() if "/" in m}
+    assert hub and hub <= set(REVISIONS) and set(HUB_IDS.values()) <= set(REVISIONS)
+    assert all(re.fullmatch("[0-9a-f]{7}|[0-9a-f]{40}", r) for r in REVISIONS.values())   # commit hashes
+    assert pretrained_kwargs("FacebookAI/roberta-large") == {"revision": REVISIONS["FacebookAI/roberta-large"]}
+    assert pretrained_kwargs(minilm_path()) == {"local_files_only": True}
+
+
+def test_a_short_name_loads_its_canonical_hub_id_at_the_pinned_commit(monkeypatch):
+    seen = []
+
+    def fake(source, **kwargs):
+        seen.append((source, kwargs))
+        raise OSError("offline")
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", fake)
+    with pytest.raises(ModelUnavailableError, match="roberta-large"):
+        build_model("roberta-large", 2)
+    assert seen == [("FacebookAI/roberta-large", {"num_labels": 2, "revision": REVISIONS["FacebookAI/roberta-large"]})]
 
 
 # ----------------------------------------------------------------------------- vision / mlp

@@ -9,7 +9,7 @@ from nkdlib import plan
 from nkdlib.config import make_config
 from nkdlib.notebooks import main as notebooks_main
 from nkdlib.protocol import TABLES, Row, Table
-from nkdlib.runs import config_key
+from nkdlib.runs import run_name
 
 
 def tiny_table(**kw):
@@ -70,14 +70,17 @@ def test_paper_table_reports_each_split_the_paper_reports_and_leaves_out_what_we
     two = tiny_table(rows=rows, splits={"dev": "dev", "test": "test"})   # several columns: "<column> <split>"
     frame = pd.DataFrame([{k: v for k, v in j.items() if k != "config"} for j in plan.jobs(two)])
     frame["test_metric_0"] = 0.5
+    frame["dev_metric_0"] = [0.1, 0.3, np.nan, np.nan]   # c1's seeds have a dev metric, c2's runs do not
     out = plan.paper_table(frame, two)
-    assert list(out.columns) == ["c1 dev", "c2 dev", "c1 test", "c2 test"]
-    assert out.loc["CE", "c1 test"] == "50.00 ± 0.00" and out.loc["CE", "c1 dev"] != out.loc["CE", "c1 test"]
+    assert list(out.columns) == ["c1 dev", "c1 test", "c2 test"]
+    assert out.loc["CE"].tolist() == [f"20.00 ± {np.std([10, 30], ddof=1):.2f}", "50.00 ± 0.00", "50.00 ± 0.00"]
+    with pytest.raises(ValueError, match="must name at least one split"):
+        plan.paper_table(frame, tiny_table(rows=rows, splits={"TEST": None}))
 
 
 def test_plan_frame_lists_teachers_and_init_from_runs_before_the_runs_needing_them(monkeypatch):
     pre = make_config(task="digits", method="ce", models=["mlp"], epochs=2)
-    table = tiny_table(columns={"c1": {}, "warm": {"init_from": pre}})
+    table = tiny_table(columns={"c1": {}, "warm": {"init_from": pre}}, block_rows={"": ("KD", "Mean")})
     monkeypatch.setitem(plan.TABLES, table.name, table)
     monkeypatch.setitem(plan.NOTEBOOK_TABLES, "nb", (table.name,))
     frame = plan.plan_frame("nb", "paper")
@@ -85,12 +88,14 @@ def test_plan_frame_lists_teachers_and_init_from_runs_before_the_runs_needing_th
     pre_run = frame[frame["role"] == "init_from"]["run"]
     assert len(pre_run) == 1 and pre_run.iloc[0].startswith("ce-")   # one pre-training run, shared
     warm = frame[(frame["column"] == "warm") & (frame["role"] == "")]
-    assert len(warm) == 3 * 2 and (warm.index > first[pre_run.iloc[0]]).all()
-    for job in plan.jobs(table):   # every teacher is listed, before its student
-        teacher = job["config"]["teacher"]
-        if teacher is not None:
-            assert first[f"ce-{config_key(teacher)}"] < first[f"{job['config']['method']}-{config_key(job['config'])}"]
-    assert len(frame) == frame["run"].nunique() == len(plan.jobs(table)) + 1
+    assert len(warm) == 2 * 2 and (warm.index > first[pre_run.iloc[0]]).all()   # KD and Mean, 2 seeds
+    teachers = [j["config"]["teacher"] for j in plan.jobs(table) if j["config"]["teacher"] is not None]
+    assert sorted(frame[frame["role"] == "teacher"]["run"]) == sorted({run_name(t) for t in teachers})
+    for job in plan.jobs(table):   # every teacher and init_from run is listed before the run needing it
+        for need in (job["config"]["teacher"], job["config"]["init_from"]):
+            if need is not None:
+                assert first[run_name(need)] < first[run_name(job["config"])]
+    assert len(frame) == frame["run"].nunique() == len(plan.jobs(table)) + len(teachers) + 1
 
 
 @pytest.mark.parametrize("notebook", sorted(plan.NOTEBOOK_TABLES))
@@ -99,7 +104,7 @@ def test_the_paper_plan_lists_the_protocol_offline(notebook, tmp_path):
     assert not frame.empty and frame["gpu_hours"].gt(0).all()
     for name in plan.NOTEBOOK_TABLES[notebook]:
         table, configs = TABLES[name], [j["config"] for j in plan.jobs(TABLES[name])]
-        assert set(frame["run"]) >= {f"{c['method']}-{config_key(c)}" for c in configs}, name   # listed once
+        assert set(frame["run"]) >= {run_name(c) for c in configs}, name   # listed once
         assert {c["seed"] for c in configs} == set(table.seeds), name
         assert {c["epochs"] for c in configs} == {table.recipe["epochs"]}, name
         assert {c["valid_frac"] for c in configs} == {table.data.get("valid_frac", 0.1)}, name

@@ -3,12 +3,13 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 from helpers import cfg, history
-from nkdlib import runs
+from nkdlib import datasets, runs
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
 from nkdlib.train import Trainer, load_backbone, run
@@ -24,7 +25,7 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     config = cfg(method="cmd", epochs=4)
     script = textwrap.dedent(f"""
         import os, sys
-        from nkdlib import runs
+        from nkdlib import datasets, runs
         from nkdlib.train import run
         written = []
         original = runs.RunDir.write_csv
@@ -47,15 +48,17 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     assert {k: v for k, v in resumed.items() if k != "train_time_s"} == {k: v for k, v in straight.items() if k != "train_time_s"}
     assert not (killed.path / "checkpoint.pt").exists()
 
+
 def test_a_task_with_a_dev_split_reports_it_from_the_selected_epoch(tmp_path, monkeypatch):
-    from nkdlib import datasets
     digits = datasets.read("digits")
-    monkeypatch.setattr(datasets, "read", lambda *a, **k: digits._replace(dev=digits.test))   # dev = test
+    monkeypatch.setattr(datasets, "read", lambda *a, **k: digits._replace(dev=digits.train))   # other data than test
     config = cfg(epochs=3, max_test=300)   # a task no other test makes: task_for caches tasks in-process
     metrics = run(config, tmp_path, quiet=True)
     hist = history(tmp_path, config)
-    assert (hist["dev_metric_0"] == hist["test_metric_0"]).all() and (hist["dev_loss_0"] == hist["test_loss_0"]).all()
-    assert metrics["dev_metric_0"] == hist["dev_metric_0"][metrics["epoch_0"] - 1] == metrics["test_metric_0"]
+    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    assert len(trainer.task.dev) == 300 and not np.array_equal(trainer.task.dev.x, trainer.task.test.x)
+    assert (hist["dev_metric_0"] != hist["test_metric_0"]).any()   # dev is evaluated on its own data
+    assert metrics["dev_metric_0"] == hist["dev_metric_0"][metrics["epoch_0"] - 1]
 
 
 def test_init_from_copies_the_backbone_but_not_the_head(tmp_path):

@@ -16,8 +16,8 @@ class Raw(NamedTuple):
         uint8 (N, H, W, 3) (images) or float32 (N, D) (vectors).
     test: None when the data set has no fixed test split (FewRel: re-split per seed).
     dev: the official dev split, when there is one besides the test split (SST-5);
-        else None. The task pipeline does not use it (valid is carved from train);
-        it is here for reporting results on the official dev set.
+        else None. Never used for training or model selection (valid is carved from
+        train): runs report it beside test (nkdlib.tasks.Task.dev).
     """
 
     label_names: tuple[str, ...]
