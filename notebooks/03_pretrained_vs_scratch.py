@@ -79,6 +79,8 @@
 #   + 200 = 9700 worker-seconds, / 2 workers = 81 min, plus Ray's start and the last runs'
 #   tail: **about 83 minutes**. After notebook 02, whose Table 4 runs are Table 8's
 #   pre-trained runs for its first 5 seeds (20 runs, 2400 worker-seconds), about 62 minutes.
+#   Measured (trained across two sessions, so no single wall time): the 105 runs' own times
+#   sum to 8909 s, 74 minutes at 2 workers; without notebook 02's 20 runs 6874 s, 57 minutes.
 #   Pilot runs (one or two seeds, so no verdict): from scratch on SST-5, TF-reg and KD beat
 #   Base by 1.5 points on seed 42; in vision (last epoch) LS beat Base by 0.9 points on seed
 #   11 and lost by 0.6 on seed 125 (pre-trained, from a smaller pre-training: 0.0), so the
