@@ -72,7 +72,7 @@ def main(argv=None):
         if args.plan:
             write_plan(source.stem, args.profile, args.out)
             continue
-        print(reuse_note(source.stem, args.profile, params.get("runs_dir", NOTEBOOK_DIR.parent / "runs")), flush=True)
+        print(reuse_note(source.stem, args.profile, params.get("runs_dir", ROOT / "runs")), flush=True)
         seconds = execute(source, args.out, **params)
         print(f"{source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}", flush=True)
 

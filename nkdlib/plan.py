@@ -133,11 +133,13 @@ def paper_table(frame: pd.DataFrame, table: Table, scale: float = 100.0) -> pd.D
     def name(column, label):   # one split: the paper's columns; several: one column per split
         return column if len(splits) == 1 else label if len(table.columns) == 1 else f"{column} {label}"
 
-    label = lambda block, row: f"{block} / {row}" if block else row   # noqa: E731
-    frame = select_grid(frame).assign(label=lambda f: [label(b, r) for b, r in zip(f["block"], f["row"])])
+    def row_label(block, row):
+        return f"{block} / {row}" if block else row
+
+    frame = select_grid(frame).assign(label=lambda f: [row_label(b, r) for b, r in zip(f["block"], f["row"])])
     cells = pd.concat([frame.assign(cell=cell_values(frame, split), column=[name(c, lab) for c in frame["column"]])
                        for lab, split in splits.items()]).dropna(subset=["cell"])
-    order = [label(b, r) for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
+    order = [row_label(b, r) for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
     out = mean_std_table(cells, "label", "column", value="cell", scale=scale, average=table.average is not None,
                          row_order=order, col_order=[name(c, lab) for lab in splits for c in table.columns])
     out.index.name, out.columns.name = None, None
