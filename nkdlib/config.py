@@ -6,6 +6,11 @@ A config's hash names its run directory (nkdlib.runs), so everything that change
 numbers is a config entry; settings that do not (data folder, device, progress bars,
 compile, threads) are arguments of `nkdlib.train.run`. `make_config` refuses a bad value
 at once, naming the key and what it allows, before anything is written.
+
+Run keys survive change (`key_view`): a key or hyper-parameter added after runs were
+published (ADDED, nkdlib.methods.ADDED_HP) is left out of the hash while at its default,
+real numbers are floats (papermill's `-p eta 4` keys like 4.0), and a run at noise rate 0
+is the same run whatever the noise kind.
 """
 import copy
 import math
@@ -13,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from .methods import METHODS, method_hp
+from .methods import METHODS, method_hp, without_added_hp
 from .models import MODEL_NAMES, is_model_name
 from .noise import NOISE_KINDS
 from .tasks import TASK_KEYS
@@ -55,20 +60,8 @@ DEFAULTS = dict(
     save_model=False,       # keep the selected weights of model 0 (for init_from)
 )
 
-# The papers' optimisation recipes (CMD appendix A.2; label-reg Tables 10-13; noisy-KD §4).
-# clip 1.0 on text is ours (Hugging Face Trainer's default); CMD's vision recipes do not clip.
-RECIPES = {
-    "label_reg_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=30, schedule="linear", warmup=0.1,
-                           clip=1.0),
-    "label_reg_fewrel": dict(optimizer="adamw", lr=1.5e-5, batch_size=32, epochs=30, schedule="linear",
-                             warmup=0.1, clip=1.0),
-    "noisy_kd_glue": dict(optimizer="adamw", lr=2e-5, batch_size=32, epochs=10, schedule="linear", warmup=0.1,
-                          clip=1.0),
-    "cmd_resnet34": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=100,
-                         schedule="step", milestones=[50, 80], gamma=0.1, clip=0.0, select="last"),
-    "cmd_resnet18": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=200,
-                         schedule="step", milestones=[60, 120, 160], gamma=0.2, clip=0.0, select="last"),
-}
+# Config keys added after results/small was published -> the value every earlier run had
+ADDED = {}
 DATA_KEYS = TASK_KEYS + ("max_length",)   # what a teacher shares with its student
 # what Self-KD's teacher copies from its student: it is the Finetune run of the same settings
 OPTIM_KEYS = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
@@ -105,19 +98,22 @@ _CHECKS = {
 _BOOLS = ("pretrained", "augment", "save_model")
 
 
-def make_config(recipe: str | None = None, **overrides) -> dict:
-    """DEFAULTS, then a named RECIPES entry, then `overrides`; every value is checked
-    (ValueError naming the key and its allowed values) and numpy scalars become Python
-    numbers, so equal settings give equal run keys."""
+def make_config(**overrides) -> dict:
+    """DEFAULTS updated with `overrides`; every value is checked (ValueError naming the key
+    and its allowed values), numpy scalars become Python numbers and integers given for
+    real-valued keys floats, so equal settings give equal run keys."""
     unknown = set(overrides) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown config key(s) {sorted(unknown)}; known: {', '.join(DEFAULTS)}")
-    if recipe is not None and recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    cfg = plain({**copy.deepcopy(DEFAULTS), **RECIPES.get(recipe, {}), **overrides})
+    cfg = plain({**copy.deepcopy(DEFAULTS), **overrides})
     if isinstance(cfg["models"], str):
         cfg["models"] = [cfg["models"]]
     _check(cfg)
+    for key, (kind, _, _) in _CHECKS.items():
+        if kind == _REAL and cfg[key] is not None:
+            cfg[key] = float(cfg[key])
+    if cfg["noise_rate"] == 0:
+        cfg["noise"] = DEFAULTS["noise"]   # no label changes: the same run whatever the kind
     cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
     if cfg["method"] == "self_kd" and cfg["teacher"] is None:
         # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
@@ -128,6 +124,32 @@ def make_config(recipe: str | None = None, **overrides) -> dict:
 def teacher_config(cfg: dict, models, **overrides) -> dict:
     """A `ce` run on exactly cfg's data (same task, noise, seed, subsets): a teacher."""
     return make_config(**{**{k: cfg[k] for k in DATA_KEYS}, "models": models, "method": "ce", **overrides})
+
+
+def key_view(cfg: dict) -> dict:
+    """What names `cfg`'s run (nkdlib.runs.config_key): cfg without the keys and
+    hyper-parameters added after publication that are at their default (ADDED,
+    nkdlib.methods.ADDED_HP), with noise 'symmetric' at noise rate 0; recursively in
+    teacher and init_from. Configs stored before a key was added hash as they did."""
+    out = {k: v for k, v in cfg.items() if not (k in ADDED and v == ADDED[k])}
+    if out.get("noise_rate") == 0:
+        out["noise"] = DEFAULTS["noise"]
+    if isinstance(out.get("hp"), dict):
+        out["hp"] = without_added_hp(out["method"], out["hp"])
+    for key in ("teacher", "init_from"):
+        if out.get(key) is not None:
+            out[key] = key_view(out[key])
+    return out
+
+
+def with_defaults(cfg: dict) -> dict:
+    """A stored config with the keys and hyper-parameters added since it was written filled
+    in at their defaults (recursively in teacher and init_from): what make_config gives now."""
+    out = {**ADDED, **cfg, "hp": method_hp(cfg["method"], cfg["hp"])}
+    for key in ("teacher", "init_from"):
+        if out.get(key) is not None:
+            out[key] = with_defaults(out[key])
+    return out
 
 
 def plain(value):

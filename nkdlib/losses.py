@@ -332,6 +332,27 @@ def cmd_losses(q_a, q_b, p_a, p_b, threshold):
     return loss_b2a, loss_a2b
 
 
+def cmd_mean_losses(q_a, q_b, p_a, p_b, threshold):
+    """(L_A, L_B): CMD eq. 10 in its averaged form, the whole loss of each model.
+
+    Eq. 10 writes L_A = H(q~_A, p_A) + H(q~_B, p_A) = 2 E_{(q~_A + q~_B)/2}(-log p_A); this
+    form drops the 2: model A's target is (q~_A + q~_B)/2 on samples B is confident on
+    (H(p_B) < χ) and q~_A elsewhere,
+        L_A = mean_i H(t_A,i, p_A,i),  t_A,i = (q~_A,i + m_i q~_B,i) / (1 + m_i),  m_i = [H(p_B,i) < χ],
+    so passing knowledge changes the target, not the loss scale (ours: tests whether eq.
+    10's sum, which doubles the label term where everything passes, acts as a larger lr).
+    q_a, q_b: (N, C) refined labels (distributions; detached here); p_a, p_b: (N, C).
+    """
+    to_a, to_b = _cmd_masks(p_a, p_b, threshold)
+    q_a, q_b = q_a.detach(), q_b.detach()
+    tiny = torch.finfo(p_a.dtype).tiny
+    m_a, m_b = to_a.to(q_a.dtype).unsqueeze(-1), to_b.to(q_b.dtype).unsqueeze(-1)
+    t_a, t_b = (q_a + m_a * q_b) / (1 + m_a), (q_b + m_b * q_a) / (1 + m_b)
+    loss_a = (t_a * -torch.log(p_a.clamp_min(tiny))).sum(-1).mean()
+    loss_b = (t_b * -torch.log(p_b.clamp_min(tiny))).sum(-1).mean()
+    return loss_a, loss_b
+
+
 # ---------------------------------------------------------------- co-teaching
 
 def co_teaching_forget_rate(epoch, rate, ramp_epochs=10):

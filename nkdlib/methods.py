@@ -32,7 +32,7 @@ DEFAULTS = {
     "ls": {"w": 0.1},                                   # label-reg Table 10
     "tf_reg": {"w": 0.5, "a": 0.95, "tau": 1.0},         # label-reg Tables 10-13
     "cp": {"beta": 0.5},
-    "boot_soft": {"eps": 0.5},
+    "boot_soft": {"eps": 0.05},                         # Reed et al.: β = 0.95 on the label
     "proselflc": {"b1": 6.0},
     "mconf": {"b1": 6.0, "rho": 0.5},                    # CMD §3.2: rho = 0.5
     "kd": {"w": 0.5, "tau": 1.0},                        # label-reg Table 10
@@ -44,9 +44,25 @@ DEFAULTS = {
     "sync_mkd": {"eps": 0.5, "target": "ce", "target_hp": {}},
     "async_mkd": {"eps": 0.5, "target": "ce", "target_hp": {}},
     "kdcl": {"w": 0.5},
-    "cmd": {"target": "proselflc", "target_hp": {}, "eta": 2.0, "b2": -6.0},  # CMD-P; b2=0 -> CMD-S
+    "cmd": {"target": "proselflc", "target_hp": {}, "eta": 2.0, "b2": -6.0,  # CMD-P; b2=0 -> CMD-S
+            "warmup": 0,        # ours: epochs before any knowledge passes (the paper states none)
+            "form": "sum"},     # eq. 10 as written; "mean": the (q~_A + q~_B)/2 target (losses.cmd_mean_losses)
     "co_teaching": {"forget": None, "ramp_epochs": 10},  # forget None -> the noise rate
 }
+
+
+# Hyper-parameters added after results/small was published -> the value every earlier run
+# had: left out of run keys while at it (nkdlib.config.key_view)
+ADDED_HP = {"cmd": {"warmup": 0, "form": "sum"}}
+
+
+def without_added_hp(name: str, hp: dict) -> dict:
+    """hp without ADDED_HP entries at their default, also inside a mutual method's target_hp."""
+    added = ADDED_HP.get(name, {})
+    out = {k: v for k, v in hp.items() if not (k in added and v == added[k])}
+    if isinstance(out.get("target_hp"), dict) and "target" in out:
+        out["target_hp"] = without_added_hp(out["target"], out["target_hp"])
+    return out
 
 
 @dataclass(frozen=True)
@@ -286,20 +302,45 @@ class KDCL(Method):
 class CMD(SelfTarget):
     """Confident mutual distillation (CMD eq. 8-12, appendix C):
     L_A = H(q̃_A, p_A) + Σ_{i: H(p_B,i) < χ} H(q̃_B,i, p_A,i) / B, symmetric for B, with
-    q̃ from a self-KD method and χ = H(u)/η · 2h(t/Γ − 0.5, b2)."""
+    q̃ from a self-KD method and χ = H(u)/η · 2h(t/Γ − 0.5, b2). Nothing passes in the
+    first `warmup` epochs; form "mean" uses losses.cmd_mean_losses. Logs per epoch χ and
+    quantiles of each model's per-sample training entropy H(p) (what χ is compared with)."""
 
     num_models = 2
+    QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+    def __init__(self, hp, num_classes, noise_rate=0.0):
+        super().__init__(hp, num_classes, noise_rate)
+        if hp["form"] == "mean" and self.kind == "cp":
+            raise ValueError("method 'cmd': hp form='mean' needs a target that is a distribution; cp's is not")
+        self.entropies, self.chi = [[], []], math.nan
 
     def losses(self, logits, batch):
-        chi = L.cmd_threshold(self.num_classes, self.hp["eta"], batch.progress, self.hp["b2"])
+        chi = (L.cmd_threshold(self.num_classes, self.hp["eta"], batch.progress, self.hp["b2"])
+               if batch.epoch >= self.hp["warmup"] else -math.inf)
         targets = [self.target(k, z, batch) for k, z in enumerate(logits)]
         probs = [F.softmax(z.float(), -1) for z in logits]
-        b2a, a2b = L.cmd_losses(targets[0], targets[1], probs[0], probs[1], chi)
         n_b2a, n_a2b = L.cmd_selected(probs[0], probs[1], chi)
         self.count("passed_b2a", n_b2a)
         self.count("passed_a2b", n_a2b)
+        self.chi = chi
+        for k, p in enumerate(probs):
+            self.entropies[k].append(L.entropy(p.detach()).cpu())
+        if self.hp["form"] == "mean":
+            return list(L.cmd_mean_losses(targets[0], targets[1], probs[0], probs[1], chi))
+        b2a, a2b = L.cmd_losses(targets[0], targets[1], probs[0], probs[1], chi)
         return [self.self_loss(logits[0], targets[0], batch) + b2a,
                 self.self_loss(logits[1], targets[1], batch) + a2b]
+
+    def epoch_stats(self):
+        stats = super().epoch_stats()
+        stats["chi"] = self.chi
+        for k, values in enumerate(self.entropies):
+            if values:
+                q = torch.quantile(torch.cat(values), torch.tensor(self.QUANTILES))
+                stats.update({f"entropy_q{round(100 * p)}_{k}": float(v) for p, v in zip(self.QUANTILES, q)})
+        self.entropies = [[], []]
+        return stats
 
 
 class CoTeaching(Method):
@@ -360,7 +401,12 @@ HP_CHECKS = {
     "forget": (lambda v: v is None or (_real(v) and 0 <= v < 1), "None (the noise rate) or a number in [0, 1)"),
     "target": (lambda v: v in L.SELF_KD_TARGETS, f"one of {list(L.SELF_KD_TARGETS)}"),
     "target_hp": (lambda v: isinstance(v, dict), "a dict of the target method's hyper-parameters"),
+    "warmup": (_count, "an integer >= 0 (epochs)"),
+    "form": (lambda v: v in ("sum", "mean"), "'sum' (eq. 10) or 'mean' (the averaged target)"),
 }
+
+
+REAL_HP = ("w", "eps", "beta", "a", "rho", "tau", "eta", "b1", "b2", "forget")
 
 
 def method_hp(name: str, hp: dict | None = None) -> dict:
@@ -377,6 +423,8 @@ def method_hp(name: str, hp: dict | None = None) -> dict:
         test, allowed = HP_CHECKS[key]
         if not test(value):
             raise ValueError(f"method {name!r}: hp {key}={value!r} must be {allowed}")
+        if key in REAL_HP and value is not None:
+            out[key] = float(value)   # papermill's -p eta 4 keys like 4.0
     if "target" in out:
         method_hp(out["target"], out["target_hp"])   # the target's own hp, checked by name
     return out

@@ -19,11 +19,12 @@ import pandas as pd
 
 from .config import make_config
 from .methods import METHODS
-from .profiles import PROFILES, TABLES as PROFILE_TABLES
-from .protocol import TABLES, Table, cell
+from .profiles import DIAGNOSIS, PROFILES, TABLES as PROFILE_TABLES
+from .protocol import TABLES as PAPER_TABLES, Table, cell
 from .report import mean_std_table, wilcoxon_p
 from .runs import config_key, flatten, in_order, run_name
 
+TABLES = {**PAPER_TABLES, **DIAGNOSIS}   # every table a notebook can render, by name
 NOTEBOOK_TABLES = {   # the paper tables each notebook renders, in order
     "01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2"),
     "02_teacher_free_regularization": ("label_reg.table1", "label_reg.table2", "label_reg.table3",

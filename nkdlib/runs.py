@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 from filelock import FileLock
 
+from .config import key_view, with_defaults
 from .files import atomic_write
 
 FILES = ("config.json", "history.csv", "steps.csv", "logits_train.npy", "model.pt")
@@ -44,8 +45,9 @@ class RunFailed(RuntimeError):
 
 
 def config_key(config: dict) -> str:
-    """12-hex-digit hash of a JSON-serialisable config (key order does not matter)."""
-    text = json.dumps(config, sort_keys=True, default=str)
+    """12-hex-digit hash of a config's key view (nkdlib.config.key_view: keys added after
+    publication at their default left out); key order does not matter."""
+    text = json.dumps(key_view(config), sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
@@ -213,14 +215,15 @@ def _finished(root):
         path = metrics_file.parent
         store = RunDir.at(path)
         try:
-            yield path.name, store._json("config.json"), store.metrics()
+            yield path.name, with_defaults(store._json("config.json")), store.metrics()
         except CorruptRunError as e:
             warnings.warn(f"skipping run {path.name}: {e}")
 
 
 def gather(root) -> pd.DataFrame:
     """All finished runs under `root` as a DataFrame: one row per run (column `run` = its
-    folder name), with the config flattened into columns (nested keys joined by ".") and
+    folder name), with the config (keys added since it was stored at their defaults)
+    flattened into columns (nested keys joined by ".") and
     the final metrics beside them."""
     rows = []
     for name, config, metrics in _finished(root):

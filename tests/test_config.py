@@ -71,3 +71,34 @@ def test_self_kd_teacher_is_the_finetune_run_of_the_same_settings():
                     select="last", progress="step", epochs=3)
     teacher = make_config(method="self_kd", **settings)["teacher"]
     assert teacher == make_config(method="ce", **settings)
+
+
+def test_a_key_added_after_publication_is_left_out_of_the_run_key_while_at_its_default(monkeypatch):
+    from nkdlib import config, methods
+    before = cfg(method="cmd")
+    monkeypatch.setitem(config.ADDED, "new_key", 7)
+    monkeypatch.setitem(config.DEFAULTS, "new_key", 7)
+    monkeypatch.setitem(methods.ADDED_HP, "cmd", {"new_hp": 0})
+    monkeypatch.setitem(methods.DEFAULTS, "cmd", {**methods.DEFAULTS["cmd"], "new_hp": 0})
+    monkeypatch.setitem(methods.HP_CHECKS, "new_hp", (lambda v: True, "anything"))
+    now = cfg(method="cmd")
+    assert now["new_key"] == 7 and now["hp"]["new_hp"] == 0
+    assert config_key(now) == config_key(before)                   # at the default: the published name
+    assert config_key(cfg(method="cmd", new_key=8)) != config_key(before)
+    assert config_key(cfg(method="cmd", hp={"new_hp": 1})) != config_key(before)
+    # also inside a teacher: a student whose teacher was stored before the key existed
+    student = cfg(method="kd", teacher=now)
+    assert config_key(student) == config_key({**student, "teacher": before})
+    # a stored config read back gets the new keys at their defaults
+    assert config.with_defaults(before)["new_key"] == 7 and config.with_defaults(before)["hp"]["new_hp"] == 0
+
+
+def test_integers_for_real_values_key_like_floats():
+    """papermill's `-p eta 4` arrives as an int: the same run as 4.0."""
+    a, b = cfg(method="cmd", hp={"eta": 4, "b2": -2}, lr=1), cfg(method="cmd", hp={"eta": 4.0, "b2": -2.0}, lr=1.0)
+    assert config_key(a) == config_key(b) and isinstance(a["hp"]["eta"], float) and isinstance(a["lr"], float)
+
+
+def test_a_run_at_noise_rate_zero_is_the_same_run_whatever_the_noise_kind():
+    assert config_key(cfg(noise_rate=0.0, noise="uniform")) == config_key(cfg(noise_rate=0.0, noise="pairflip"))
+    assert config_key(cfg(noise_rate=0.2, noise="uniform")) != config_key(cfg(noise_rate=0.2, noise="pairflip"))

@@ -465,6 +465,26 @@ def test_cmd_losses_by_hand():
     assert len(L.cmd_losses(q_a, q_b, p_a, p_b, 0.7)) == 2
 
 
+def test_cmd_mean_losses_by_hand():
+    """Averaged eq. 10: target (q~_A + q~_B)/2 where the peer is confident, q~_A elsewhere."""
+    q_a, q_b, p_a, p_b = cmd_hand_case()
+    q_b = torch.tensor([[0.5, 0.5], [1.0, 0.0]])   # a soft peer label on sample 0
+    # chi = 0.4: B passes sample 0 to A (H(p_B,0) = 0.325); A passes nothing (H(p_A) >= 0.56)
+    loss_a, loss_b = L.cmd_mean_losses(q_a, q_b, p_a, p_b, 0.4)
+    own_a = (-math.log(0.75) - math.log(0.5)) / 2
+    avg_0 = 0.25 * -math.log(0.25) + 0.75 * -math.log(0.75)   # target (0.25, 0.75) on sample 0
+    assert close(loss_a, (avg_0 - math.log(0.5)) / 2)
+    assert close(loss_b, (0.5 * -math.log(0.1) + 0.5 * -math.log(0.9) - math.log(0.5)) / 2)
+    # limits: nothing passes -> each model's own H(q~, p); everything passes -> half of eq. 10's sum
+    loss_a, _ = L.cmd_mean_losses(q_a, q_b, p_a, p_b, 0.0)
+    assert close(loss_a, own_a)
+    loss_a, loss_b = L.cmd_mean_losses(q_a, q_b, p_a, p_b, 10.0)
+    b2a, a2b = L.cmd_losses(q_a, q_b, p_a, p_b, 10.0)
+    assert close(loss_a, (own_a + b2a) / 2)
+    own_b = (0.5 * -math.log(0.1) + 0.5 * -math.log(0.9) - math.log(0.5)) / 2
+    assert close(loss_b, (own_b + a2b) / 2)
+
+
 def appendix_c(qA, qB, pA, pB, threshold):
     """CMD appendix C's CMDWithLoss.forward, line for line (minus .cuda())."""
     hpA = torch.sum(-pA * torch.log(pA + 1e-6), 1)

@@ -1,5 +1,7 @@
 """Every method trains for real on scikit-learn digits (40% symmetric noise, a small MLP),
 and each test checks a property only a correct implementation of that paper's method has."""
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,8 +43,8 @@ def test_cmd_with_infinite_eta_is_two_independent_models(tmp_path):
     run(cfg(method="proselflc"), tmp_path, quiet=True)
     frame = history(tmp_path, cmd)
     assert (frame["passed_a2b"] == 0).all() and (frame["passed_b2a"] == 0).all()
-    single = history(tmp_path, cfg(method="proselflc"))
-    pd.testing.assert_frame_equal(model_cols(frame, 0), model_cols(single, 0))
+    single = model_cols(history(tmp_path, cfg(method="proselflc")), 0)
+    pd.testing.assert_frame_equal(model_cols(frame, 0)[single.columns], single)
 
 def test_cmd_with_eta_below_one_passes_everything(tmp_path):
     config = cfg(method="cmd", hp={"eta": 0.5, "b2": 0.0})
@@ -54,6 +56,40 @@ def test_cmd_with_eta_below_one_passes_everything(tmp_path):
     run(progressive, tmp_path, quiet=True)
     passed = history(tmp_path, progressive)["passed_a2b"]
     assert passed.iloc[-1] < n_train()
+
+def test_cmd_warmup_passes_nothing_before_its_epoch_and_logs_entropy_against_chi(tmp_path):
+    config = cfg(method="cmd", hp={"eta": 0.5, "b2": 0.0, "warmup": 2}, epochs=3)
+    run(config, tmp_path, quiet=True)
+    frame = history(tmp_path, config)
+    assert frame["passed_a2b"].tolist()[:2] == [0, 0] and frame["passed_a2b"].iloc[2] == n_train()
+    assert frame["chi"].tolist()[:2] == [float("-inf")] * 2 and frame["chi"].iloc[2] == pytest.approx(2 * math.log(10))
+    for k in (0, 1):   # quantiles of H(p) over the epoch's training predictions: ordered, within [0, log C]
+        q = frame[[f"entropy_q{p}_{k}" for p in (10, 25, 50, 75, 90)]].to_numpy()
+        assert (np.diff(q, axis=1) >= 0).all() and (q >= 0).all() and (q <= math.log(10) + 1e-6).all()
+    # before passing starts, CMD with a warm-up is Zero (η = ∞), epoch for epoch
+    zero = cfg(method="cmd", hp={"eta": float("inf"), "b2": 0.0}, epochs=3)
+    run(zero, tmp_path, quiet=True)
+    cols = ["train_loss_0", "train_loss_1", "test_metric_0", "test_metric_1"]
+    pd.testing.assert_frame_equal(frame[cols].iloc[:2], history(tmp_path, zero)[cols].iloc[:2])
+
+
+def test_cmd_mean_form_refuses_cp_and_differs_from_the_sum_only_when_knowledge_passes(tmp_path):
+    with pytest.raises(ValueError, match="form='mean' needs a target that is a distribution"):
+        run(cfg(method="cmd", hp={"target": "cp", "target_hp": {}, "form": "mean"}), tmp_path, quiet=True)
+    with pytest.raises(ValueError, match="hp form='avg' must be"):
+        cfg(method="cmd", hp={"form": "avg"})
+    cols = ["train_loss_0", "test_metric_0", "test_metric_1"]
+    zero = {"eta": float("inf"), "b2": 0.0}
+    for form in ("sum", "mean"):
+        run(cfg(method="cmd", hp={**zero, "form": form}), tmp_path, quiet=True)
+    pd.testing.assert_frame_equal(history(tmp_path, cfg(method="cmd", hp={**zero, "form": "mean"}))[cols],
+                                  history(tmp_path, cfg(method="cmd", hp=zero))[cols], check_exact=False, rtol=1e-5)
+    all_ = {"eta": 0.5, "b2": 0.0}
+    for form in ("sum", "mean"):
+        run(cfg(method="cmd", hp={**all_, "form": form}), tmp_path, quiet=True)
+    mean, total = (history(tmp_path, cfg(method="cmd", hp={**all_, "form": f})) for f in ("mean", "sum"))
+    assert not mean["train_loss_0"].equals(total["train_loss_0"])
+
 
 def test_sync_mkd_without_peer_weight_is_ce(tmp_path):
     run(cfg(method="sync_mkd", hp={"eps": 0.0}), tmp_path, quiet=True)

@@ -20,4 +20,5 @@ from . import cmd, label_reg, noisy_kd
 
 PAPERS = (noisy_kd, label_reg, cmd)
 PROFILES = {p: {k: v for m in PAPERS for k, v in m.PROFILES.get(p, {}).items()} for p in ("smoke", "small", "paper")}
+DIAGNOSIS = {k: v for m in PAPERS for k, v in getattr(m, "DIAGNOSIS", {}).items()}   # our ablations, as tables
 TABLES = {p: {k: v for m in PAPERS for k, v in m.TABLES.get(p, {}).items()} for p in ("smoke", "small", "paper")}
