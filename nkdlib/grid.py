@@ -15,8 +15,8 @@ import time
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
+from . import progress
 from .runs import RunDir, config_key, dependencies, gather, in_order
 from .train import run
 
@@ -60,7 +60,7 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
     order = in_order([job["config"] for job in jobs])
     kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile,
                   tensorboard=tensorboard)
-    bar = tqdm(total=len(order), desc="runs", unit="run", disable=quiet)
+    bar = progress.bar(total=len(order), desc="runs", unit="run", disable=quiet)
     failures = {}
 
     def report(name, seconds, error):

@@ -41,6 +41,30 @@ REVISIONS = {
     "openai-community/gpt2": "607a30d783dfa663caf39e06633721c8d4cfcd7e",            # huggingface_hub resolve_revision docs
     "distilbert/distilgpt2": "2290a62682d06624634c1f46a6ad5be0f47f38aa",            # a public --revision pin
 }
+# forward cost per example, for nkdlib.cost's estimates
+VISION_GFLOPS = {   # GFLOPs per 32x32 image at width 1 (published counts for CIFAR-style nets)
+    "resnet18": 0.56, "resnet34": 1.16, "resnet50": 1.30, "shufflenetv2": 0.05,
+    "resnet18-imagenet": 0.04,   # torchvision's 1.8 GFLOPs at 224x224, scaled to 32x32
+}
+TEXT_PARAMS_M = {   # parameters (millions), from the model cards; forward FLOPs ~ 2 x params x tokens
+    "tiny-bert": 4, "minilm": 22, "minilm-l3": 17, "google-bert/bert-base-uncased": 110,
+    "google-bert/bert-large-uncased": 340, "distilbert/distilbert-base-uncased": 66, "prajjwal1/bert-small": 29,
+    "FacebookAI/roberta-large": 355, "FacebookAI/roberta-base": 125, "distilbert/distilroberta-base": 82,
+    "openai-community/gpt2": 124, "distilbert/distilgpt2": 82,
+}
+
+
+def forward_gflops(name: str, width: float = 1.0, max_length: int = 128) -> float:
+    """Estimated forward GFLOPs per example of model `name` (0 for the MLP)."""
+    if name in VISION_GFLOPS:
+        return VISION_GFLOPS[name] * width ** 2
+    if name == "mlp":
+        return 0.0
+    if name not in TEXT_PARAMS_M:
+        raise ValueError(f"no cost known for model {name!r}; add it to nkdlib.models.TEXT_PARAMS_M")
+    return 2 * TEXT_PARAMS_M[name] * 1e6 * max_length / 1e9
+
+
 MINILM_LAYERS = (0, 2, 4)  # the teacher layers the 3-layer student keeps (DistilBERT recipe)
 
 

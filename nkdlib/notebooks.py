@@ -1,20 +1,18 @@
-"""Run the paper notebooks with papermill: `python -m nkdlib.notebooks [--profile P] [--out DIR] [--plan]`.
+"""Run the paper notebooks with papermill: `python -m nkdlib.notebooks [--profile P] [--only 04] [-p eta 4] [--plan]`.
 
 A notebook's source is notebooks/NN_<name>.py (jupytext py:percent, what people edit and
-diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. Figures go to
-figures/<notebook>/. The default is the `small` profile on the published run store
-results/small/runs (finished runs are reused, only missing ones train); other profiles use
-the notebooks' own store, runs/.
+diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. The default is
+the `small` profile on the published run store results/small/runs (finished runs are
+reused, only missing ones train). Parameters given with -p (nkdlib.papers.parameters)
+change the science, so their runs go to runs/, never to a published store unless
+--runs-dir names it; their tables and figures go to figures/<notebook>/<parameters>/.
 """
 import argparse
+import ast
+import logging
+import os
 import time
 from pathlib import Path
-
-import jupytext
-import papermill
-
-from .plan import plan_frame, write_plan
-from .runs import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -22,14 +20,23 @@ PUBLISHED = {"small": ROOT / "results" / "small" / "runs"}   # profile -> its pu
 
 
 def notebooks() -> list[Path]:
-    """The notebooks' sources, notebooks/NN_*.py, in order."""
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
+    """The notebooks' sources, notebooks/NN_*.py, in order; an installed package without the
+    repository has none, which is an error saying so."""
+    found = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
+    if not found:
+        raise SystemExit(f"no notebooks in {NOTEBOOK_DIR}: nkdlib.notebooks runs the repository's notebooks; "
+                         "clone the repository and install it with `pip install -e .` there")
+    return found
 
 
 def execute(source: Path, out_dir, **parameters) -> float:
     """Build the notebook of `source` into out_dir/<stem>.ipynb and execute it there with
     `parameters`; returns wall seconds. Raises papermill's PapermillExecutionError (with the
     failing cell) when a cell fails."""
+    import jupytext
+    import papermill
+
+    os.environ["NKD_TEXT_BARS"] = "1"   # the kernel's bars, streamed here as text (nkdlib.progress)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = out_dir / f"{source.stem}.ipynb"
@@ -37,44 +44,88 @@ def execute(source: Path, out_dir, **parameters) -> float:
     jupytext.write(jupytext.read(source), notebook)
     # papermill reads the whole input before it writes, so the executed copy can replace the built one
     papermill.execute_notebook(str(notebook), str(notebook), parameters=parameters, cwd=str(NOTEBOOK_DIR),
-                               kernel_name="python3", progress_bar=False)
+                               kernel_name="python3", progress_bar=False, log_output=True)
     return time.time() - start
 
 
-def reuse_note(notebook: str, profile: str, runs_dir) -> str:
-    """How many of the notebook's runs (nkdlib.plan.plan_frame) are already finished in runs_dir."""
-    runs = plan_frame(notebook, profile)["run"]
+def reuse_note(notebook: str, profile: str, runs_dir, values=None) -> str:
+    """How many of the notebook's runs (nkdlib.cost.plan_frame) are already finished in runs_dir."""
+    from .cost import plan_frame
+    from .runs import RunDir
+
+    runs = plan_frame(notebook, profile, values)["run"]
     done = sum(RunDir.at(Path(runs_dir) / run).finished for run in runs)
     return (f"{notebook} ({profile}): reusing {done} of {len(runs)} runs from {runs_dir}, training {len(runs) - done}"
             " (to retrain from scratch: --runs-dir <an empty folder>)")
 
 
+def value(text: str):
+    """A -p value as papermill's CLI reads it: a Python literal (4, -2.5, [0, 1], None), else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _covers(papers, notebook, profile) -> bool:
+    try:
+        return bool(papers.notebook_tables(notebook, profile))
+    except ValueError:
+        return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="small", help="smoke | small | paper (default: small)")
+    parser.add_argument("--profile", default="small", choices=("smoke", "small", "gpu", "paper"),
+                        help="default: small")
     parser.add_argument("--out", default="out", help="folder for the executed notebooks (and plans)")
-    parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 04")
+    parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names, e.g. 01 04")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a notebook parameter, e.g. -p eta 4 -p b2 -2 (nkdlib.papers.parameters)")
     parser.add_argument("--workers", type=int, default=None, help="runs at once, on Ray (default 1)")
     parser.add_argument("--runs-dir", default=None,
-                        help="run store (default: results/small/runs for small, else the notebooks' ../runs)")
-    parser.add_argument("--figures-dir", default=None, help="tables and figures (default: the notebooks' ../figures)")
+                        help="run store (default: results/small/runs for small at the profile's values, else runs/)")
+    parser.add_argument("--figures-dir", default=None, help="tables and figures (default: figures/)")
+    parser.add_argument("--tensorboard", default=None, help="a folder for live TensorBoard curves")
     parser.add_argument("--plan", action="store_true",
                         help="train nothing: write each notebook's run list (CSV) to --out and print its cost")
     args = parser.parse_args(argv)
-    runs_dir = args.runs_dir or PUBLISHED.get(args.profile)
-    given = dict(profile=args.profile, workers=args.workers,
-                 runs_dir=runs_dir and str(Path(runs_dir).resolve()),   # notebooks run in notebooks/
-                 figures_dir=args.figures_dir and str(Path(args.figures_dir).resolve()))
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("papermill").setLevel(logging.INFO)   # streams each notebook's output (log_output)
+    sources = notebooks()
+    chosen = [s for s in sources if not args.only or any(s.name.startswith(p) or s.stem == p for p in args.only)]
+    unmatched = [p for p in args.only or () if not any(s.name.startswith(p) or s.stem == p for s in sources)]
+    if unmatched:
+        parser.error(f"--only {unmatched} matches no notebook; notebooks: {[s.stem for s in sources]}")
+
+    from . import papers   # after argument checks: --help and typos answer without importing torch
+    from .cost import write_plan
+
+    values = {name: value(v) for name, v in args.parameter}
+    if not args.only:   # all notebooks: those the profile covers (gpu: the vision ones)
+        covered = [s for s in chosen if _covers(papers, s.stem, args.profile)]
+        if len(covered) < len(chosen):
+            print(f"profile {args.profile!r} leaves out {[s.stem for s in chosen if s not in covered]}", flush=True)
+        chosen = covered
+    for source in chosen:   # every name and value checked before anything runs
+        try:
+            papers.notebook_tables(source.stem, args.profile)
+            papers.check_values(source.stem, values)
+        except ValueError as e:
+            parser.error(str(e))
+    runs_dir = args.runs_dir or (None if values else PUBLISHED.get(args.profile)) or ROOT / "runs"
+    given = dict(profile=args.profile, workers=args.workers, runs_dir=str(Path(runs_dir).resolve()),
+                 figures_dir=args.figures_dir and str(Path(args.figures_dir).resolve()),
+                 tensorboard=args.tensorboard and str(Path(args.tensorboard).resolve()), **values)
     params = {k: v for k, v in given.items() if v is not None}
-    for source in notebooks():
-        if args.only and not any(source.name.startswith(p) for p in args.only):
-            continue
+    for i, source in enumerate(chosen, 1):
         if args.plan:
-            write_plan(source.stem, args.profile, args.out)
+            write_plan(source.stem, args.profile, args.out, papers.check_values(source.stem, values))
             continue
-        print(reuse_note(source.stem, args.profile, params.get("runs_dir", ROOT / "runs")), flush=True)
+        print(f"[{i}/{len(chosen)}] " + reuse_note(source.stem, args.profile, runs_dir, values), flush=True)
         seconds = execute(source, args.out, **params)
-        print(f"{source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}", flush=True)
+        print(f"[{i}/{len(chosen)}] {source.name}: {seconds:.0f} s -> {Path(args.out) / (source.stem + '.ipynb')}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """From the run table (nkdlib.runs.gather) to the papers' tables and figures.
 
-Tables are "mean ± std over seeds" grids; figures are seaborn-styled and saved as PNG and
+Tables are "mean ± std over seeds" grids (`paper_table`: a paper's table from the runs of
+nkdlib.jobs.jobs, `comparisons`: its Wilcoxon tests); figures are seaborn-styled and saved as PNG and
 PDF under figures/<notebook>/, tables as CSV beside them.
 """
 import re
@@ -11,6 +12,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import display
 from scipy.stats import wilcoxon
+
+from .papers.table import Table
 
 
 def style():
@@ -97,3 +100,66 @@ def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, c
     if title:
         grid.figure.suptitle(title, y=1.03)
     return grid.figure
+
+
+def cell_values(frame: pd.DataFrame, split: str = "test") -> pd.Series:
+    """The number each job contributes to its cell on `split` (test | valid | dev). frame:
+    run_many's result of `jobs` (columns value and <split>_metric_0, plus <split>_metric_1
+    for two-model runs); NaN where a run has no such metric (e.g. no dev split)."""
+    nan = pd.Series(np.nan, index=frame.index)
+    # keyed by the `value` names (which say test), holding `split`'s metrics
+    picks = {f"test_metric_{k}": frame.get(f"{split}_metric_{k}", nan) for k in (0, 1)}
+    mean = pd.concat(picks.values(), axis=1).mean(axis=1, skipna=False)
+    return pd.Series([mean[i] if v == "mean" else picks[v][i] for i, v in zip(frame.index, frame["value"])],
+                     index=frame.index, dtype=float)
+
+
+def select_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with an hp grid keep, per (block, row, column), the grid point with the best mean
+    noisy-valid metric over seeds (frame: run_many's result of `jobs`, with valid_metric)."""
+    if not (frame["grid"] != "").any():
+        return frame
+    cells = ["block", "row", "column"]
+    score = frame.groupby(cells + ["grid"])["valid_metric"].mean().reset_index()
+    best = score.loc[score.groupby(cells)["valid_metric"].idxmax(), cells + ["grid"]]
+    return frame.merge(best, on=cells + ["grid"])
+
+
+def paper_table(frame: pd.DataFrame, table: Table, scale: float = 100.0) -> pd.DataFrame:
+    """The paper's table from run_many's result of `jobs(table)`: one row per (block, row),
+    one column per paper column and reported split (Table.splits; a split mapped to None,
+    which we cannot evaluate, is left out), plus the table's average column, if it has one;
+    cells "mean ± std" over the seeds that have the metric (a run without a dev split has
+    no dev metric), scaled (×100: percent)."""
+    splits = {label: split for label, split in table.splits.items() if split is not None}
+    if not splits or (len(splits) > 1 and table.average):
+        raise ValueError(f"{table.name}: splits {table.splits} must name at least one split we evaluate, "
+                         "and only one if the table has an average column")
+
+    def name(column, label):   # one split: the paper's columns; several: one column per split
+        return column if len(splits) == 1 else label if len(table.columns) == 1 else f"{column} {label}"
+
+    def row_label(block, row):
+        return f"{block} / {row}" if block else row
+
+    frame = select_grid(frame).assign(label=lambda f: [row_label(b, r) for b, r in zip(f["block"], f["row"])])
+    cells = pd.concat([frame.assign(cell=cell_values(frame, split), column=[name(c, lab) for c in frame["column"]])
+                       for lab, split in splits.items()]).dropna(subset=["cell"])
+    order = [row_label(b, r) for b in table.blocks for r in table.block_rows.get(b, tuple(table.rows))]
+    out = mean_std_table(cells, "label", "column", value="cell", scale=scale, average=table.average is not None,
+                         row_order=order, col_order=[name(c, lab) for lab in splits for c in table.columns])
+    out.index.name, out.columns.name = None, None
+    return out.rename(columns={"avg": table.average}) if table.average else out
+
+
+def comparisons(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The table's Wilcoxon tests (Table.compare): per (label, column) the two rows' mean
+    cell values over seeds and the two-sided signed-rank p-value, paired by seed."""
+    frame = select_grid(frame).assign(cell=lambda f: cell_values(f))
+    out = []
+    for (label, column), (a, b) in table.compare.items():
+        for col in table.columns:
+            pair = frame[frame["column"] == col].pivot_table(index="seed", columns="row", values="cell")[[a, b]].dropna()
+            out.append({"test": label, "group": column, "column": col, "a": a, "b": b, "n_seeds": len(pair),
+                        "mean_a": pair[a].mean(), "mean_b": pair[b].mean(), "p": wilcoxon_p(pair[a], pair[b])})
+    return pd.DataFrame(out)

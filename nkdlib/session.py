@@ -1,74 +1,107 @@
 """What every paper notebook sets up after its parameters cell, in one call:
 
-    nb = notebook_session("04_cmd_ablations", profile, runs_dir=runs_dir, figures_dir=figures_dir,
-                          data_dir=data_dir, device=device, quiet=quiet, workers=workers, plan=plan)
-    t1 = nb.run_table("cmd.table1")      # the table's runs (nkdlib.plan.jobs), trained or reused
+    nb = notebook_session("04_cmd_ablations", globals())   # reads the parameters cell's values
+    t1 = nb.run_table("cmd.table1")      # the table's runs (nkdlib.jobs.jobs), trained or reused
     nb.show(nb.paper_table(t1), "table1")   # "mean ± std" over seeds; saved as CSV and displayed
 
-With plan=True nothing trains: the session writes the notebook's run list (nkdlib.plan)
-and run_table returns the jobs without metrics, whose tables count runs per cell.
+The parameters cell is the one source of a notebook's parameters: SETTINGS (where and
+how to run; they do not change numbers) and the science ones (nkdlib.papers.parameters:
+seeds, epochs, noise, models, ... and the paper's knobs, None = the profile's value). A
+name injected by papermill that is neither (a typo) stops the notebook, naming the valid
+ones. With plan=True nothing trains: the session writes the notebook's run list
+(nkdlib.cost) and run_table returns the jobs without metrics, whose tables count runs per
+cell.
 """
-from dataclasses import dataclass
+import re
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from . import plan as planning
-from . import report
+from . import cost, papers, report
 from .grid import run_many
-from .protocol import TABLES
+from .jobs import jobs
 from .runs import histories, run_name
+
+ROOT = Path(__file__).resolve().parents[1]   # the repository: runs/ and figures/ by default
+SETTINGS = {   # parameter -> what it sets; none of them changes a number
+    "profile": "smoke | small | gpu | paper (nkdlib.papers)",
+    "plan": "True: write the run list and count runs per cell; train nothing",
+    "workers": "runs at once (Ray; one thread each on CPU)",
+    "data_dir": "None: $NKD_DATA_DIR or ../shared/data, else the hub",
+    "device": "None: cuda if available",
+    "runs_dir": "run store (None: <repo>/runs); finished runs are reused",
+    "figures_dir": "tables and figures (None: <repo>/figures)",
+    "quiet": "True: no progress bars",
+    "tensorboard": "a folder for live TensorBoard curves, or None",
+}
+KERNEL_NAMES = {"In", "Out"}   # what IPython itself puts in a notebook's namespace
 
 
 @dataclass(frozen=True)
 class NotebookSession:
-    """One notebook's profile, run store, figure folder and parallelism."""
+    """One notebook's profile, parameters, run store, figure folder and parallelism."""
 
     name: str             # the notebook's file stem; its tables and figures go to <figures_dir>/<name>/
-    profile: str          # smoke | small | paper (nkdlib.profiles)
+    profile: str          # smoke | small | gpu | paper (nkdlib.papers)
     runs_dir: str
     figures_dir: str
+    values: dict = field(default_factory=dict)   # science parameters set (not None): nkdlib.papers.table
     data_dir: str | None = None   # None: $NKD_DATA_DIR or ../shared/data, else the hub
     device: str | None = None     # None: cuda if available
     quiet: bool = False           # True: no progress bars
     workers: int = 1              # runs at once (Ray); 1: one after another
     gpus_per_run: float = 1.0     # GPU fraction per run when workers > 1 on cuda
     plan: bool = False            # True: list the runs, train nothing
+    tensorboard: str | None = None   # folder for live curves
 
     @property
     def tables(self) -> tuple:
-        """The paper tables this notebook renders in its profile."""
-        return planning.notebook_tables(self.name, self.profile)
+        """The tables this notebook renders in its profile."""
+        return papers.notebook_tables(self.name, self.profile)
+
+    @property
+    def tag(self) -> str:
+        """The parameters set, as a folder name ("" at the profile's values)."""
+        return re.sub(r"[^A-Za-z0-9.=,_-]", "_", ",".join(f"{k}={v}" for k, v in self.values.items()))
+
+    @property
+    def figure_name(self) -> str:
+        """Where this notebook's tables and figures go under figures_dir: <name>, or
+        <name>/<tag> when parameters differ from the profile's, so they never overwrite those."""
+        return f"{self.name}/{self.tag}" if self.values else self.name
 
     def table(self, name: str):
-        """Paper table `name` as this profile runs it (nkdlib.protocol.Table)."""
-        return planning.scaled(TABLES[name], self.profile)
+        """Table `name` as this profile and these parameters run it (nkdlib.papers.table)."""
+        return papers.table(name, self.profile, self.values)
 
     def describe(self, name: str) -> None:
-        """Print what this profile runs of paper table `name`: source, models, seeds, columns
-        and the splits reported."""
+        """Print what this session runs of table `name`: source, models, seeds, columns, splits
+        and the parameters set."""
         t = self.table(name)
         print(f"{name} ({t.source}): models {t.models}, seeds {list(t.seeds)}, columns {list(t.columns)}, "
-              f"splits {t.splits}")
+              f"splits {t.splits}" + (f"; parameters {self.values}" if self.values else ""))
 
     def run_table(self, name: str) -> pd.DataFrame:
-        """Train (or reuse) every run of paper table `name`: one row per job (labels table,
-        block, row, column, seed, grid, value, run) with the run's flattened config and
-        metrics (nkdlib.grid.run_many). In plan mode: the jobs only."""
-        jobs = planning.jobs(self.table(name))
+        """Train (or reuse) every run of table `name`: one row per job (labels table, block,
+        row, column, seed, grid, value, run) with the run's flattened config and metrics
+        (nkdlib.grid.run_many). In plan mode: the jobs only."""
+        table_jobs = jobs(self.table(name))
         if self.plan:
             return pd.DataFrame([{**{k: v for k, v in j.items() if k != "config"},
-                                  "run": run_name(j["config"])} for j in jobs])
-        return run_many(jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
-                        workers=self.workers, gpus_per_run=self.gpus_per_run)
+                                  "run": run_name(j["config"])} for j in table_jobs])
+        return run_many(table_jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
+                        workers=self.workers, gpus_per_run=self.gpus_per_run, tensorboard=self.tensorboard)
 
     def paper_table(self, frame: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
-        """The paper's table from run_table's frame (nkdlib.plan.paper_table); in plan mode,
+        """The paper's table from run_table's frame (nkdlib.report.paper_table); in plan mode,
         the number of runs per cell."""
         name = name or frame["table"].iloc[0]
         if self.plan:   # distinct runs per cell
             return frame.pivot_table(index=["block", "row"], columns="column", values="run", aggfunc="nunique",
                                      sort=False)
-        return planning.paper_table(frame, self.table(name))
+        return report.paper_table(frame, self.table(name))
 
     def histories(self, run_names, file="history.csv") -> pd.DataFrame:
         """The per-epoch histories (or per-step logs, file="steps.csv") of the named runs,
@@ -76,23 +109,45 @@ class NotebookSession:
         return pd.DataFrame() if self.plan else histories(self.runs_dir, run_names, file=file)
 
     def show(self, table, name: str) -> None:
-        """Save `table` as <figures_dir>/<notebook>/<name>.csv and display it."""
-        report.show_table(table, name, notebook=self.name, root=self.figures_dir)
+        """Save `table` as <figures_dir>/<figure_name>/<name>.csv (and .md) and display it,
+        saying which parameters differ from the profile's."""
+        if self.values:
+            print(f"{name}: parameters {self.values} (the rest: profile {self.profile!r})")
+        report.show_table(table, name, notebook=self.figure_name, root=self.figures_dir)
 
     def save_figure(self, fig, name: str):
-        """Save `fig` as <figures_dir>/<notebook>/<name>.png and .pdf; returns the paths."""
-        return report.save_figure(fig, self.name, name, root=self.figures_dir)
+        """Save `fig` as <figures_dir>/<figure_name>/<name>.png and .pdf; returns the paths."""
+        if self.values:
+            fig.text(0.01, 0.005, f"parameters: {self.values}", fontsize=7)
+        return report.save_figure(fig, self.figure_name, name, root=self.figures_dir)
 
 
-def notebook_session(name: str, profile: str, *, runs_dir, figures_dir, data_dir=None, device=None,
-                     quiet=False, workers=1, gpus_per_run=1.0, plan=False) -> NotebookSession:
-    """The session of notebook `name` in profile `profile` (smoke | small | paper). With
-    `plan`, writes <figures_dir>/<name>/plan-<profile>.csv (nkdlib.plan.write_plan)."""
-    planning.notebook_tables(name, profile)   # checks the profile name
-    if not isinstance(workers, int) or workers < 1:
+def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> NotebookSession:
+    """The session of notebook `name` from its parameters cell's `namespace` (globals()).
+
+    Refuses, before anything runs, a name in the namespace that is no parameter (a typo
+    given to papermill), a bad profile, a bad parameter value or a profile without this
+    notebook, each naming the valid ones. With `plan`, writes
+    <figures_dir>/<name>/<name>.plan-<profile>.csv (nkdlib.cost.write_plan)."""
+    science = papers.parameters(name)
+    stray = sorted(k for k, v in namespace.items() if not k.startswith("_") and k not in KERNEL_NAMES
+                   and k not in SETTINGS and k not in science
+                   and not callable(v) and not isinstance(v, types.ModuleType))
+    if stray:
+        raise ValueError(f"unknown parameter(s) {stray} of notebook {name}; known: {sorted({**SETTINGS, **science})}")
+    get = lambda k, default=None: namespace.get(k, default)   # noqa: E731
+    profile = get("profile", "smoke")
+    papers.notebook_tables(name, profile)   # checks the profile, and that it has this notebook
+    values = papers.check_values(name, {k: get(k) for k in science})
+    workers = get("workers", 1)
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"parameter workers={workers!r} must be an integer >= 1")
-    session = NotebookSession(name, profile, runs_dir, figures_dir, data_dir, device, quiet, workers,
-                              gpus_per_run, plan)
-    if plan:
-        planning.write_plan(name, profile, report.figure_dir(name, figures_dir))
+    for table in papers.notebook_tables(name, profile):   # every name checked now, not mid-grid
+        jobs(papers.table(table, profile, values))
+    session = NotebookSession(name, profile, str(get("runs_dir") or ROOT / "runs"),
+                              str(get("figures_dir") or ROOT / "figures"), values, get("data_dir"), get("device"),
+                              bool(get("quiet", False)), workers, gpus_per_run, bool(get("plan", False)),
+                              get("tensorboard"))
+    if session.plan:
+        cost.write_plan(name, profile, report.figure_dir(session.figure_name, session.figures_dir), values)
     return session

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
+from . import progress
 from .inputs import make_inputs
 from .methods import METHODS, Batch, RunView, build_method
 from .metrics import score
@@ -126,7 +126,7 @@ class Trainer:
         if labels is not None:   # label refinement
             self.labels = labels.to(self.device)
         totals = [0.0] * len(self.models)
-        bar = tqdm(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
+        bar = progress.bar(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
         for b in bar:
             idx = order[b * cfg["batch_size"]:(b + 1) * cfg["batch_size"]]
             self.step += 1
@@ -190,7 +190,7 @@ class Trainer:
     def fit(self, store: RunDir | None = None):
         """Train the remaining epochs, checkpointing after each; returns final metrics."""
         cfg = self.config
-        bar = tqdm(range(self.epoch, cfg["epochs"]), desc=f"{cfg['method']} {cfg['task']}", disable=self.quiet)
+        bar = progress.bar(range(self.epoch, cfg["epochs"]), desc=f"{cfg['method']} {cfg['task']}", disable=self.quiet)
         for _ in bar:
             start = time.time()
             row = {"epoch": self.epoch + 1, **self.train_epoch(), "step": self.step}

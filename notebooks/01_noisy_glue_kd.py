@@ -17,8 +17,8 @@
 #
 # Bhardwaj et al., *Knowledge Distillation with Noisy Labels for Natural Language
 # Understanding* (`shared/papers/noisy-kd-nlu.md`), §3–4: Table 1 and Figure 2. Every
-# setting comes from `nkdlib.protocol` (`noisy_kd.table1`, `noisy_kd.figure2`: the paper's
-# protocol, each value with its source) scaled by the profile (`nkdlib/profiles/noisy_kd.py`).
+# setting comes from `nkdlib.papers.noisy_kd` (`noisy_kd.table1`, `noisy_kd.figure2`: the paper's
+# protocol, each value with its source) scaled by the profile (`nkdlib/papers/noisy_kd.py`).
 #
 # A BERT teacher and a smaller student learn GLUE tasks whose training and validation labels
 # were partly changed at random; they are evaluated on the clean GLUE dev sets. Students:
@@ -64,24 +64,33 @@
 #   501 runs, a GPU and the network (only CoLA, SST-2 and RTE are offline).
 
 # %% tags=["parameters"]
-profile = "smoke"           # smoke | small | paper: the protocol's scale (nkdlib/profiles/noisy_kd.py)
-plan = False                # True: write the run list and its cost estimate, train nothing
-workers = 1                 # runs at once (Ray, one thread each); the small profile assumes 2
-data_dir = None             # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
-device = None               # None: cuda if available
-runs_dir = "../runs"        # run store: finished runs are reused
-figures_dir = "../figures"  # tables (CSV) and figures go to <figures_dir>/01_noisy_glue_kd/
-quiet = False               # True: no progress bars
+profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/noisy_kd.py: protocol and profiles)
+plan: bool = False                 # True: write the run list and its cost estimate, train nothing
+workers: int = 1                   # runs at once (Ray, one thread each on CPU); small assumes 2
+data_dir: "Optional[str]" = None   # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
+device: "Optional[str]" = None     # None: cuda if available
+runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused
+figures_dir: "Optional[str]" = None  # tables and figures (None: <repo>/figures) go to <figures_dir>/01_noisy_glue_kd/
+quiet: bool = False                # True: no progress bars
+tensorboard: "Optional[str]" = None  # a folder for live TensorBoard curves (one subfolder per run)
+# science: None keeps the profile's value; a value set changes the runs it should (they go to
+# runs/, tables and figures to <figures_dir>/01_noisy_glue_kd/<parameters>/)
+seeds: "Optional[list]" = None       # the seeds, e.g. [0, 1, 2]
+epochs: "Optional[int]" = None       # training epochs (step-schedule milestones keep their share of training)
+noise: "Optional[str]" = None        # label-noise kind: symmetric | uniform | pairflip
+noise_rate: "Optional[float]" = None # fraction of labels corrupted, where a table sets it for all cells
+models: "Optional[dict]" = None      # role -> model, e.g. {"teacher": "minilm", "student": "minilm-l3"}
+precision: "Optional[str]" = None    # fp32 | bf16
+vanilla_w_grid: "Optional[list]" = None  # Vanilla KD: w values tried (w is 1 - α), the best on the noisy valid split
+refine_epoch: "Optional[int]" = None     # CD+LR: epochs of Co-Distill before label refinement
 
 # %%
 import pandas as pd
 
-from nkdlib import plan as planning
 from nkdlib import report
 from nkdlib.session import notebook_session
 
-nb = notebook_session("01_noisy_glue_kd", profile, runs_dir=runs_dir, figures_dir=figures_dir, data_dir=data_dir,
-                      device=device, quiet=quiet, workers=workers, plan=plan)
+nb = notebook_session("01_noisy_glue_kd", globals())
 nb.tables
 
 # %% [markdown]
@@ -101,7 +110,7 @@ nb.show(nb.paper_table(t1), "table1")
 
 # %%
 if not nb.plan:   # Vanilla KD's chosen w (= 1 − α) per noise level and task
-    chosen = planning.select_grid(t1).query("grid != ''")
+    chosen = report.select_grid(t1).query("grid != ''")
     nb.show(chosen.pivot_table(index="block", columns="column", values="hp.w", sort=False), "table1_vanilla_w")
 
 # %% [markdown]
@@ -138,7 +147,7 @@ nb.show(nb.paper_table(f2), "figure2_runs")
 
 # %%
 if not nb.plan:
-    runs = planning.select_grid(f2)
+    runs = report.select_grid(f2)
     s = nb.histories(runs["run"], file="steps.csv").merge(
         runs[["run", "row", "column", "seed", "n_train", "batch_size"]], on="run")
     s["epochs"] = s["step"] / -(-s["n_train"] // s["batch_size"])   # steps per epoch: ceil(n_train / batch)

@@ -18,8 +18,8 @@
 # Kobyzev et al., *Do we need label regularization to fine-tune pre-trained language
 # models?* (`shared/papers/label-regularization-plm.txt`), §2–3 and §4.1: Tables 1–5, with
 # the hyper-parameters of Tables 10–12. Every table, model, seed and hyper-parameter comes
-# from `nkdlib.protocol` (`label_reg.table1` … `table5`: the paper's protocol, each value
-# with its source), scaled by the profile (`nkdlib/profiles/label_reg.py`).
+# from `nkdlib.papers.label_reg` (`label_reg.table1` … `table5`: the paper's protocol, each value
+# with its source), scaled by the profile (`nkdlib/papers/label_reg.py`).
 #
 # A pre-trained student is fine-tuned on clean labels in five ways, each a cross-entropy
 # against a target (the paper's Fig. 1): **Finetune** (the one-hot label), **LS** (label
@@ -74,25 +74,32 @@
 #   ResNet-18 benchmark by FLOPs).
 
 # %% tags=["parameters"]
-profile = "smoke"           # smoke | small | paper: the protocol's scale (nkdlib/profiles/label_reg.py)
-plan = False                # True: write the run list and count runs per cell, train nothing
-workers = 1                 # runs at once (Ray, one thread each on CPU); the small profile assumes 2
-data_dir = None             # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
-device = None               # None: cuda if available
-runs_dir = "../runs"        # run store: finished runs are reused
-figures_dir = "../figures"  # tables (CSV) and figures go to <figures_dir>/02_teacher_free_regularization/
-quiet = False               # True: no progress bars
+profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/label_reg.py: protocol and profiles)
+plan: bool = False                 # True: write the run list and its cost estimate, train nothing
+workers: int = 1                   # runs at once (Ray, one thread each on CPU); small assumes 2
+data_dir: "Optional[str]" = None   # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
+device: "Optional[str]" = None     # None: cuda if available
+runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused
+figures_dir: "Optional[str]" = None  # tables and figures (None: <repo>/figures) go to <figures_dir>/02_teacher_free_regularization/
+quiet: bool = False                # True: no progress bars
+tensorboard: "Optional[str]" = None  # a folder for live TensorBoard curves (one subfolder per run)
+# science: None keeps the profile's value; a value set changes the runs it should (they go to
+# runs/, tables and figures to <figures_dir>/02_teacher_free_regularization/<parameters>/)
+seeds: "Optional[list]" = None       # the seeds, e.g. [0, 1, 2]
+epochs: "Optional[int]" = None       # training epochs (step-schedule milestones keep their share of training)
+noise: "Optional[str]" = None        # label-noise kind: symmetric | uniform | pairflip
+noise_rate: "Optional[float]" = None # fraction of labels corrupted, where a table sets it for all cells
+models: "Optional[dict]" = None      # role -> model, e.g. {"teacher": "minilm", "student": "minilm-l3"}
+precision: "Optional[str]" = None    # fp32 | bf16
 
 # %%
 import pandas as pd
 import seaborn as sns
 
-from nkdlib import plan as planning
 from nkdlib import report
 from nkdlib.session import notebook_session
 
-nb = notebook_session("02_teacher_free_regularization", profile, runs_dir=runs_dir, figures_dir=figures_dir,
-                      data_dir=data_dir, device=device, quiet=quiet, workers=workers, plan=plan)
+nb = notebook_session("02_teacher_free_regularization", globals())
 frames = {}   # paper table -> its runs
 nb.tables
 
@@ -164,7 +171,7 @@ def gaps_to(frame, table, base):
     `table`, ×100. summary: per column and row, the row's and base's mean ± std over seeds,
     the per-seed gap's mean and std, on how many seeds the row wins, and whether the two
     mean ± std intervals intersect; per seed: column, seed, row, gap."""
-    cells = planning.select_grid(frame).assign(cell=lambda f: 100 * planning.cell_values(f))
+    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
     wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
     rows = [r for r, spec in table.rows.items() if spec.models == ("student",) and r != base]
     gap = wide[rows].sub(wide[base], axis=0)

@@ -18,8 +18,8 @@
 # Kobyzev et al., *Do we need label regularization to fine-tune pre-trained language
 # models?* (`shared/papers/label-regularization-plm.txt`), §4.2 "Hypothesis 2: effect of
 # pre-training": Tables 6–9, hyper-parameters from Tables 10 and 13. Every table, model,
-# seed and hyper-parameter comes from `nkdlib.protocol` (`label_reg.table6` … `table9`),
-# scaled by the profile (`nkdlib/profiles/label_reg.py`).
+# seed and hyper-parameter comes from `nkdlib.papers.label_reg` (`label_reg.table6` … `table9`),
+# scaled by the profile (`nkdlib/papers/label_reg.py`).
 #
 # Notebook 02 finds that a pre-trained student fine-tuned with plain CE ("Base", there
 # "Finetune") does as well as label smoothing (LS), the teacher-free regulariser (TF-reg),
@@ -91,36 +91,44 @@
 #   the network (`--plan` estimates ~1040 H200-hours, scaled from a ResNet-18 benchmark by FLOPs).
 
 # %% tags=["parameters"]
-profile = "smoke"           # smoke | small | paper: the protocol's scale (nkdlib/profiles/label_reg.py)
-plan = False                # True: write the run list and count runs per cell, train nothing
-workers = 1                 # runs at once (Ray, one thread each on CPU); the small profile assumes 2
-data_dir = None             # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
-device = None               # None: cuda if available
-runs_dir = "../runs"        # run store: finished runs are reused
-figures_dir = "../figures"  # tables (CSV) and figures go to <figures_dir>/03_pretrained_vs_scratch/
-quiet = False               # True: no progress bars
+profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/label_reg.py: protocol and profiles)
+plan: bool = False                 # True: write the run list and its cost estimate, train nothing
+workers: int = 1                   # runs at once (Ray, one thread each on CPU); small assumes 2
+data_dir: "Optional[str]" = None   # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
+device: "Optional[str]" = None     # None: cuda if available
+runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused
+figures_dir: "Optional[str]" = None  # tables and figures (None: <repo>/figures) go to <figures_dir>/03_pretrained_vs_scratch/
+quiet: bool = False                # True: no progress bars
+tensorboard: "Optional[str]" = None  # a folder for live TensorBoard curves (one subfolder per run)
+# science: None keeps the profile's value; a value set changes the runs it should (they go to
+# runs/, tables and figures to <figures_dir>/03_pretrained_vs_scratch/<parameters>/)
+seeds: "Optional[list]" = None       # the seeds, e.g. [0, 1, 2]
+epochs: "Optional[int]" = None       # training epochs (step-schedule milestones keep their share of training)
+noise: "Optional[str]" = None        # label-noise kind: symmetric | uniform | pairflip
+noise_rate: "Optional[float]" = None # fraction of labels corrupted, where a table sets it for all cells
+models: "Optional[dict]" = None      # role -> model, e.g. {"student": "resnet18"}
+precision: "Optional[str]" = None    # fp32 | bf16
+dataset: "Optional[str]" = None     # vision tables: cifar10 (offline) | cifar100 (network)
 
 # %%
 import pandas as pd
 import seaborn as sns
 
-from nkdlib import plan as planning
 from nkdlib import report
 from nkdlib.runs import RunDir
 from nkdlib.session import notebook_session
 
-nb = notebook_session("03_pretrained_vs_scratch", profile, runs_dir=runs_dir, figures_dir=figures_dir,
-                      data_dir=data_dir, device=device, quiet=quiet, workers=workers, plan=plan)
+nb = notebook_session("03_pretrained_vs_scratch", globals())
 frames = {}   # paper table -> its runs
 
 
 def tests(frame, name):
-    """Paper table `name`'s Wilcoxon tests (the protocol's `compare`, nkdlib.plan.comparisons)
+    """Paper table `name`'s Wilcoxon tests (the protocol's `compare`, nkdlib.report.comparisons)
     on run_table's `frame`, one row per test and arm: the two rows' means (×100), the mean
     per-seed difference b − a, on how many seeds b beats a, the p-value and the smallest p
     that many seeds can give (2 / 2ⁿ)."""
-    out = planning.comparisons(frame, nb.table(name))
-    cells = planning.select_grid(frame).assign(cell=lambda f: 100 * planning.cell_values(f))
+    out = report.comparisons(frame, nb.table(name))
+    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
     wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
     diff = [(wide.loc[c, b] - wide.loc[c, a]).dropna() for c, a, b in zip(out["column"], out["a"], out["b"])]
     return pd.DataFrame({"test": out["test"], "arm": out["group"].where(out["group"] != "", out["column"]),
@@ -131,7 +139,7 @@ def tests(frame, name):
 
 def per_seed(frame, name):
     """Per test, arm and seed: the difference b − a (×100) of the table's compared rows."""
-    cells = planning.select_grid(frame).assign(cell=lambda f: 100 * planning.cell_values(f))
+    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
     wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
     out = []
     for (test, group), (a, b) in nb.table(name).compare.items():

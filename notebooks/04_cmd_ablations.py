@@ -26,8 +26,8 @@
 # keeps χ fixed (CMD-S), b₂ < 0 tightens it over training (CMD-P). q̃ is the label refined
 # by a self-KD method (CE, LS, CP, Boot-soft, ProSelfLC, Mconf).
 #
-# Everything a cell runs comes from `nkdlib.protocol` (the paper's tables as data, with
-# our reading of its ambiguities in each table's notes) scaled by `nkdlib.profiles.cmd`;
+# Everything a cell runs comes from `nkdlib.papers.cmd` (the paper's tables as data, with
+# our reading of its ambiguities in each table's notes) scaled by its profiles (same module);
 # numbers are the final epoch's (the paper's rule), mean ± std over seeds, in %.
 #
 # **Profiles** (parameter `profile`; `plan=True` lists the runs and trains nothing):
@@ -51,14 +51,28 @@
 #   ResNet-18 + ShuffleNetV2, 200 epochs), one seed; 116 runs, about 44 GPU-hours (`--plan`).
 
 # %% tags=["parameters"]
-profile = "smoke"          # smoke | small | paper (sizes: nkdlib.profiles.cmd; protocol: nkdlib.protocol)
-plan = False               # True: write the run list and count runs per cell; train nothing
-workers = 1                # runs at once (Ray; one thread each on CPU); small: 2 on a 2-core CPU
-data_dir = None            # None: $NKD_DATA_DIR or ../shared/data, else the hub
-device = None              # None: cuda if available
-runs_dir = "../runs"       # run store (finished runs are reused)
-figures_dir = "../figures" # tables (CSV) and figures go to <figures_dir>/04_cmd_ablations/
-quiet = False              # True: no progress bars
+profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/cmd.py: protocol and profiles)
+plan: bool = False                 # True: write the run list and its cost estimate, train nothing
+workers: int = 1                   # runs at once (Ray, one thread each on CPU); small assumes 2
+data_dir: "Optional[str]" = None   # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
+device: "Optional[str]" = None     # None: cuda if available
+runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused
+figures_dir: "Optional[str]" = None  # tables and figures (None: <repo>/figures) go to <figures_dir>/04_cmd_ablations/
+quiet: bool = False                # True: no progress bars
+tensorboard: "Optional[str]" = None  # a folder for live TensorBoard curves (one subfolder per run)
+# science: None keeps the profile's value; a value set changes the runs it should (they go to
+# runs/, tables and figures to <figures_dir>/04_cmd_ablations/<parameters>/)
+seeds: "Optional[list]" = None       # the seeds, e.g. [0, 1, 2]
+epochs: "Optional[int]" = None       # training epochs (step-schedule milestones keep their share of training)
+noise: "Optional[str]" = None        # label-noise kind: symmetric | uniform | pairflip
+noise_rate: "Optional[float]" = None # fraction of labels corrupted, where a table sets it for all cells
+models: "Optional[dict]" = None      # role -> model, e.g. {"A": "resnet18", "B": "resnet18"}
+precision: "Optional[str]" = None    # fp32 | bf16
+dataset: "Optional[str]" = None     # cifar10 (offline) | cifar100 (network)
+eta: "Optional[float]" = None        # η of CMD-S and CMD-P rows (Zero: ∞, All: 1 keep theirs); protocol 2
+b2: "Optional[float]" = None         # b2 of CMD-P rows (CMD-S keeps b2 at 0); protocol -6
+eta_grid: "Optional[list]" = None    # η values: Fig. 4b columns, Table 7 rows (with η 1)
+b2_grid: "Optional[list]" = None     # b2 values: the rows of Figs. 4a and 4b
 
 # %%
 import numpy as np
@@ -67,15 +81,14 @@ import pandas as pd
 from nkdlib import report
 from nkdlib.session import notebook_session
 
-nb = notebook_session("04_cmd_ablations", profile, runs_dir=runs_dir, figures_dir=figures_dir, data_dir=data_dir,
-                      device=device, quiet=quiet, workers=workers, plan=plan)
+nb = notebook_session("04_cmd_ablations", globals())
 
 
 def render(name, show=True):
     """Run (or reuse) paper table `name` and show it: its run frame, or None when this
     profile leaves the table out."""
     if name not in nb.tables:
-        print(f"{name}: not in profile {profile!r} (nkdlib.profiles.cmd.TABLES)")
+        print(f"{name}: not in profile {profile!r} (nkdlib.papers.cmd.PROFILE_TABLES)")
         return None
     frame = nb.run_table(name)
     if show or nb.plan:
@@ -189,7 +202,7 @@ if not nb.plan and f3 is not None:
 # (a) η = 2 across symmetric noise rates; (b) 60% noise across η (§5.4.2: "green (η = 4)",
 # "blue (η = 3)", "red (η = 2)"). The paper: accuracy rises as b₂ falls, more so at higher
 # noise. Neither the b₂ values plotted nor the self-KD method are in the text (ours:
-# `nkdlib.protocol.B2_GRID`, ProSelfLC).
+# `nkdlib.papers.cmd.B2_GRID`, ProSelfLC).
 
 # %%
 f4a = render("cmd.figure4a")

@@ -5,6 +5,7 @@ import pandas as pd
 from nkdlib import runs
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
+from nkdlib.papers.table import Row, Table
 
 BASE = dict(task="digits", noise_rate=0.4, models=["mlp"], width=0.5, optimizer="sgd", lr=0.1,
             weight_decay=0.0, batch_size=64, epochs=2, schedule="constant", clip=0.0)
@@ -26,3 +27,13 @@ def history(root, config) -> pd.DataFrame:
 def model_cols(frame, k) -> pd.DataFrame:
     """Model k's columns of a history (suffix _k), with the suffix dropped."""
     return frame[[c for c in frame.columns if c.endswith(f"_{k}")]].rename(columns=lambda c: c[:-2])
+
+
+def tiny_table(**kw):
+    """A digits table with a teacher row, a KD row and a two-model row; kw replaces fields."""
+    base = dict(name="x.t", source="test", models={"A": "mlp", "B": "mlp", "teacher": "mlp"}, seeds=(0, 1),
+                recipe=dict(epochs=1, optimizer="sgd", lr=0.1, schedule="constant"), data=dict(task="digits"),
+                rows={"T": Row("ce", models=("teacher",)), "KD": Row("kd", {"w": 0.5}, models=("A",), teacher="T"),
+                      "Mean": Row("cmd", {"eta": 2.0}, models=("A", "B"), value="mean")},
+                columns={"c1": {}, "c2": {"noise_rate": 0.2}})
+    return Table(**{**base, **kw})

@@ -11,7 +11,7 @@ import transformers
 from nkdlib.inputs import TextInputs, VectorInputs, make_inputs
 from nkdlib.models import (HUB_IDS, MODEL_NAMES, REVISIONS, ModelUnavailableError, build_model, load_tokenizer,
                            minilm_path, pretrained_kwargs)
-from nkdlib.protocol import TABLES
+from nkdlib.papers import TABLES
 
 PAIR = ("The company said profits rose sharply last year.",
         "Profits at the company increased a lot in the previous year.")

@@ -2,6 +2,8 @@
 smoke run of each under papermill (the CI profile) executes without error and writes at
 least one table (CSV) and one figure (PNG and PDF)."""
 import ast
+import subprocess
+import sys
 
 import jupytext
 import pandas as pd
@@ -9,7 +11,7 @@ import pytest
 
 from nkdlib import notebooks as runner
 from nkdlib.notebooks import execute, notebooks
-from nkdlib.plan import plan_frame
+from nkdlib.cost import plan_frame
 from nkdlib.session import notebook_session
 
 ids = dict(ids=lambda p: p.stem)
@@ -20,8 +22,8 @@ def test_there_are_four_notebooks():
 
 
 def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_path):
-    nb = notebook_session("04_cmd_ablations", "smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path),
-                          plan=True)
+    params = dict(profile="smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path), plan=True)
+    nb = notebook_session("04_cmd_ablations", params)
     assert (tmp_path / "04_cmd_ablations" / "04_cmd_ablations.plan-smoke.csv").is_file()
     frame = nb.run_table(nb.tables[0])
     assert len(frame) and "test_metric" not in frame and not (tmp_path / "runs").exists()
@@ -29,9 +31,47 @@ def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_
     nb.show(pd.DataFrame({"a": [1]}), "t")
     assert (tmp_path / "04_cmd_ablations" / "t.csv").is_file()
     with pytest.raises(ValueError, match="unknown profile 'big'"):
-        notebook_session("04_cmd_ablations", "big", runs_dir="r", figures_dir="f")
+        notebook_session("04_cmd_ablations", {**params, "profile": "big"})
     with pytest.raises(ValueError, match="workers=0 must be an integer >= 1"):
-        notebook_session("04_cmd_ablations", "smoke", runs_dir="r", figures_dir="f", workers=0)
+        notebook_session("04_cmd_ablations", {**params, "workers": 0})
+    # a typo given to papermill lands in the namespace: refused with the valid names
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['etta'\] of notebook 04_cmd_ablations; known: .*'eta'"):
+        notebook_session("04_cmd_ablations", {**params, "etta": 4})
+    # science parameters set: their tables go to a folder named by them, never over the profile's
+    nb = notebook_session("04_cmd_ablations", {**params, "eta": 4, "b2": -2, "plan": False})
+    assert nb.values == {"eta": 4, "b2": -2} and nb.figure_name == "04_cmd_ablations/eta=4,b2=-2"
+    assert notebook_session("04_cmd_ablations", {"plan": False}).runs_dir == str(runner.ROOT / "runs")
+
+
+def test_cli_parameters_are_checked_and_their_runs_never_go_to_the_published_store(monkeypatch, tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr(runner, "execute", lambda source, out, **params: calls.append(params) or 0.0)
+    monkeypatch.setattr(runner, "reuse_note", lambda *a: "note")
+    runner.main(["--only", "04", "--profile", "smoke", "-p", "eta", "4", "-p", "b2", "-2", "--out", str(tmp_path)])
+    assert calls[0]["eta"] == 4 and calls[0]["b2"] == -2 and calls[0]["runs_dir"] == str(runner.ROOT / "runs")
+    runner.main(["--only", "04", "-p", "eta", "4", "--out", str(tmp_path)])   # small: still not results/small
+    assert calls[1]["runs_dir"] == str(runner.ROOT / "runs")
+    for argv, message in ((["--only", "04", "-p", "etta", "4"], "unknown parameter(s) ['etta']"),
+                          (["--only", "4"], "--only ['4'] matches no notebook"),
+                          (["--only", "cmd"], "--only ['cmd'] matches no notebook"),
+                          (["--profile", "smal"], "invalid choice: 'smal'"),
+                          (["--only", "01", "--profile", "gpu"], "profile 'gpu' has no tables of notebook 01")):
+        with pytest.raises(SystemExit) as e:
+            runner.main(argv)
+        assert e.value.code == 2 and message in capsys.readouterr().err
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("source", notebooks(), **ids)
+def test_papermill_lists_every_parameter_with_its_type(source, tmp_path):
+    import papermill
+    from nkdlib import papers
+    from nkdlib.session import SETTINGS
+    built = tmp_path / f"{source.stem}.ipynb"
+    jupytext.write(jupytext.read(source), built)
+    listed = papermill.inspect_notebook(str(built))
+    assert set(listed) == set(SETTINGS) | set(papers.parameters(source.stem))
+    assert all(p["inferred_type_name"] not in ("None", "") and p["help"] for p in listed.values()), listed
 
 
 def test_main_job_renders_small_from_the_published_runs_and_says_what_it_reused(monkeypatch, capsys, tmp_path):
@@ -76,3 +116,12 @@ def test_notebook_smoke(source, tmp_path, shared_data):
     suffixes = {p.suffix for p in written}
     assert {".csv", ".png", ".pdf"} <= suffixes, written
     assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_cli_help_and_typos_answer_without_importing_torch():
+    code = ("import sys; from nkdlib import notebooks\n"
+            "try: notebooks.main(['--only', '05'])\nexcept SystemExit as e: print('exit', e.code)\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["exit", "2", "False"]
+    assert "--only ['05'] matches no notebook; notebooks: ['01_noisy_glue_kd'" in out.stderr

@@ -1,4 +1,4 @@
-"""nkdlib.protocol against the papers.
+"""The protocol (nkdlib.papers: each paper module's `tables`) against the papers.
 
 CHECKS below holds, per table, a value of the protocol, what the paper says it is, and
 the paper's own words (checked to be in shared/papers/, whitespace aside). `None` as a
@@ -7,15 +7,16 @@ valid nkdlib config, and the structure holds together.
 """
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nkdlib.config import DEFAULTS, make_config
 from nkdlib.methods import METHODS
-from nkdlib.protocol import CMD, LABEL_REG, NOISY_KD, TABLES, cell
+from nkdlib.papers import TABLES, cmd, label_reg, noisy_kd
+from nkdlib.papers.table import cell
+
+NOISY_KD, LABEL_REG, CMD = noisy_kd.tables(), label_reg.tables(), cmd.tables()
 
 PAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "papers"
 NKD, LR, CMD_PAPER = "noisy-kd-nlu.md", "label-regularization-plm.txt", "cmd-not-all-knowledge.md"
@@ -296,9 +297,3 @@ def test_cell_is_a_copy():
     t = TABLES["cmd.table6"]
     cell(t, "CE", "ResNet18")["milestones"].append(999)
     assert t.recipe["milestones"] == [60, 120, 160]
-
-
-def test_import_is_light():
-    code = "import sys, nkdlib.protocol; print(sorted(m for m in ('torch', 'transformers', 'numpy') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

@@ -21,24 +21,25 @@ from .base import HOW_TO_GET, Raw
 
 @dataclass(frozen=True)
 class TaskDef:
-    """How to get a task's data: `local(data_dir) -> Raw` and `hub() -> Raw`."""
+    """How to get a task's data: `local(data_dir) -> Raw` and `hub() -> Raw`, and its size."""
 
     kind: str  # "text" | "image" | "vector"
     metric: str  # "accuracy" | "mcc" | "f1"
     local: Callable[[Path], Raw]
     hub: Callable[[], Raw]
+    size: tuple  # (train, evaluation, classes) of the full official splits (cost estimates: nkdlib.cost)
 
 
 TASKS = {
     **{name: TaskDef("text", {"cola": "mcc", "mrpc": "f1"}.get(name, "accuracy"),
-                     functools.partial(glue.read_local, name), functools.partial(glue.read_hub, name))
-       for name in glue.GLUE},
-    "sst5": TaskDef("text", "accuracy", sst5.read_local, sst5.read_hub),
-    "fewrel": TaskDef("text", "accuracy", fewrel.read_local, fewrel.read_hub),
+                     functools.partial(glue.read_local, name), functools.partial(glue.read_hub, name), task.size)
+       for name, task in glue.GLUE.items()},
+    "sst5": TaskDef("text", "accuracy", sst5.read_local, sst5.read_hub, sst5.SIZE),
+    "fewrel": TaskDef("text", "accuracy", fewrel.read_local, fewrel.read_hub, fewrel.SIZE),
     **{name: TaskDef("image", "accuracy", functools.partial(cifar.read_local, name),
-                     functools.partial(cifar.read_hub, name))
-       for name in ("cifar10", "cifar100")},
-    "digits": TaskDef("vector", "accuracy", digits.read, digits.read),
+                     functools.partial(cifar.read_hub, name), size)
+       for name, size in cifar.SIZES.items()},
+    "digits": TaskDef("vector", "accuracy", digits.read, digits.read, digits.SIZE),
 }
 
 

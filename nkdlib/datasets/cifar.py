@@ -14,6 +14,7 @@ import numpy as np
 from ..files import atomic_write, cache_dir
 from .base import LOCAL_HOW, Raw, from_hub, need
 
+SIZES = {"cifar10": (50000, 10000, 10), "cifar100": (50000, 10000, 100)}   # train, test, classes
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
 )

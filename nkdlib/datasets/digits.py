@@ -8,6 +8,8 @@ from sklearn.model_selection import train_test_split
 
 from .base import Raw
 
+SIZE = (1257, 540, 10)   # train, test, classes (our split of the 1797 images)
+
 
 def read(data_dir=None):
     """All 1797 digits; it has no official test split: a stratified 30% (540) with the

@@ -17,6 +17,7 @@ import numpy as np
 
 from .base import HOW_TO_GET, LOCAL_HOW, Raw
 
+SIZE = (32000, 6400, 64)   # train_wiki: 64 relations x (500 train + 100 test), appendix B.1
 FILES = ("train_wiki.json", "val_wiki.json")  # in order of preference
 
 

@@ -27,24 +27,29 @@ class GlueTask:
     test_file: str = "dev.tsv"  # GLUE test labels are hidden: dev is the test set
     hub_test: str = "validation"
     columns: tuple[str, ...] | None = None  # for a header-less TSV (CoLA)
+    size: tuple = ()  # (train, dev = our test, classes), GLUE's official counts
 
 
 _NLI2 = ("entailment", "not_entailment")
 _MNLI = ("entailment", "neutral", "contradiction")
 GLUE = {
     "cola": GlueTask("CoLA", ("sentence",), "label", ("unacceptable", "acceptable"), False, "cola",
-                     ("sentence",), columns=("source", "label", "author_mark", "sentence")),
-    "sst2": GlueTask("SST-2", ("sentence",), "label", ("negative", "positive"), False, "sst2", ("sentence",)),
+                     ("sentence",), columns=("source", "label", "author_mark", "sentence"), size=(8551, 1043, 2)),
+    "sst2": GlueTask("SST-2", ("sentence",), "label", ("negative", "positive"), False, "sst2", ("sentence",),
+                     size=(67349, 872, 2)),
     "mrpc": GlueTask("MRPC", ("#1 String", "#2 String"), "Quality", ("not_equivalent", "equivalent"), False,
-                     "mrpc", ("sentence1", "sentence2")),
-    "rte": GlueTask("RTE", ("sentence1", "sentence2"), "label", _NLI2, True, "rte", ("sentence1", "sentence2")),
-    "qnli": GlueTask("QNLI", ("question", "sentence"), "label", _NLI2, True, "qnli", ("question", "sentence")),
+                     "mrpc", ("sentence1", "sentence2"), size=(3668, 408, 2)),
+    "rte": GlueTask("RTE", ("sentence1", "sentence2"), "label", _NLI2, True, "rte", ("sentence1", "sentence2"),
+                    size=(2490, 277, 2)),
+    "qnli": GlueTask("QNLI", ("question", "sentence"), "label", _NLI2, True, "qnli", ("question", "sentence"),
+                     size=(104743, 5463, 2)),
     "qqp": GlueTask("QQP", ("question1", "question2"), "is_duplicate", ("not_duplicate", "duplicate"), False,
-                    "qqp", ("question1", "question2")),
+                    "qqp", ("question1", "question2"), size=(363846, 40430, 2)),
     "mnli": GlueTask("MNLI", ("sentence1", "sentence2"), "gold_label", _MNLI, True, "mnli",
-                     ("premise", "hypothesis"), "dev_matched.tsv", "validation_matched"),
+                     ("premise", "hypothesis"), "dev_matched.tsv", "validation_matched", size=(392702, 9815, 3)),
     "mnli_mm": GlueTask("MNLI", ("sentence1", "sentence2"), "gold_label", _MNLI, True, "mnli",
-                        ("premise", "hypothesis"), "dev_mismatched.tsv", "validation_mismatched"),
+                        ("premise", "hypothesis"), "dev_mismatched.tsv", "validation_mismatched",
+                        size=(392702, 9832, 3)),
 }
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..files import cache_dir
 from .base import Raw, from_hub, need
 
+SIZE = (8544, 2210, 5)   # train, test, classes (the official splits)
 LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 
 _LEAF = re.compile(r"\(\d+ ([^()]+)\)")

@@ -1,0 +1,358 @@
+"""Li et al., *Not All Knowledge Is Created Equal: Mutual Distillation of Confident
+Knowledge* (shared/papers/cmd-not-all-knowledge.md): notebook 04, in one place.
+
+- the protocol (`tables`): Tables 1, 3, 5, 6, 7 and Figs. 2, 3, 4 exactly as the paper
+  states them, every value with its source or `# ours: <why>`; `tables(**knobs)` rebuilds
+  them with the η and b2 values a notebook varies (KNOBS);
+- our ablations of why CMD does not reproduce (`diagnosis`), as tables over Table 1;
+- the profiles (PROFILES): how smoke, small and gpu change those tables.
+
+Runs are shared between tables wherever the protocol makes two cells the same run (e.g.
+Table 5's CMD-P rows are Table 1's CMD-P cells, Fig. 2 is Table 1's ProSelfLC column), so
+the row/column subsets below are chosen to reuse runs; counts are distinct runs
+(`python -m nkdlib.notebooks --plan --profile P --only 04`).
+"""
+import dataclasses
+
+from .table import Row, Table
+
+PAPER = "cmd"   # the prefix of its table names
+
+# Li et al., Not All Knowledge Is Created Equal (notebook 04). CIFAR-100 only here:
+# Table 4 (ResNet-50 "with the same training settings as [25]", which the paper does not
+# state; Food-101; WebVision; baselines nkdlib lacks) is not part of this protocol.
+
+CMD_SEEDS = (0,)  # ours: the paper reports one number per cell and names no seeds
+
+CMD_RESNET34 = dict(        # appendix A.2
+    optimizer="sgd",        # "an SGD optimizer with a momentum of 0.9, a weight decay of 5e-4, and a batch size of 128"
+    lr=0.1,                 # "the initial learning rate is 0.1"
+    momentum=0.9,
+    weight_decay=5e-4,
+    batch_size=128,
+    epochs=100,             # "The number of total epochs is 100"; Table 5 "for 100 epochs"
+    schedule="step",
+    milestones=[50, 80],    # "divided by 10 at the 50th and 80th epoch"
+    gamma=0.1,
+    clip=0.0,               # A.2 states the whole optimiser, no clipping
+    augment=True,           # A.1 pad 4 + random 32x32 crop "following [37]"; the flip is ours (He et al. [37] flip too)
+    precision="fp32",       # ours: the paper says nothing
+    select="last",          # §5 "we report the final results when the training terminates"
+    progress="epoch",       # eq. 12 "t and Γ denote the current epoch and the total number of epochs"
+)
+CMD_RESNET18 = {**CMD_RESNET34,   # appendix A.2 "For ShuffleNetV2 and ResNet28" (ResNet18: Table 6)
+                "epochs": 200,                  # "We train 200 epochs in total"; Table 6 "200 epochs following [5]"
+                "milestones": [60, 120, 160],   # "divided by 5 at the 60th, 120th, and 160th epoch"
+                "gamma": 0.2}
+CMD_DATA = dict(
+    task="cifar100",        # §5, appendix A.1
+    metric="accuracy",      # "Results on CIFAR-100 clean test set"
+    noise="symmetric",      # §5.1 "uniformly changed to one of the other classes" (the paper: each label with
+                            # probability r; nkdlib.noise: exactly round(r·N) labels, the same rate in expectation)
+    noise_rate=0.4,         # Tables 1, 5, 6 and Fig. 3: 40% symmetric
+    valid_frac=0.0,         # A.2 "we retrain a model on the entire training data and report its accuracy"
+)
+SELF_KD_HP = {              # q̃ of Table 2; CMD gives only ρ
+    "ce": {},
+    "ls": {"w": 0.1},                   # ours: Szegedy et al.'s 0.1
+    "cp": {"beta": 0.5},                # ours: nkdlib's default
+    "boot_soft": {"eps": 0.05},         # ours: Reed et al.'s soft bootstrapping, β = 0.95 on the label
+    "proselflc": {"b1": 6.0},           # ours: b1 was searched on the validation set (A.2), value not given
+    "mconf": {"b1": 6.0, "rho": 0.5},   # §3.2 "We simply set ρ = 0.5"; b1 ours
+}
+ETA = 2.0       # Fig. 2 "with η = 2", Fig. 4a "We fix η = 2"; ours for Tables 1, 3, 5, 6 (not stated there)
+B2 = -6.0       # §4.2 "we use CMD-P with b2 < 0 by defaults"; ours: the value is not given
+B2_GRID = (2.0, 0.0, -2.0, -4.0, -6.0)  # Fig. 4; ours: the plotted values are not in the text
+ETA_GRID = (2.0, 3.0, 4.0)  # Fig. 4b "green (η = 4)", "blue (η = 3)", "red (η = 2)"; Table 7 adds η = 1
+KNOBS = {   # notebook parameter -> (default, what it changes)
+    "eta": (ETA, "η of CMD-S and CMD-P rows (Zero and All keep their own: ∞ and 1)"),
+    "b2": (B2, "b2 of CMD-P rows (CMD-S is b2 = 0)"),
+    "eta_grid": (ETA_GRID, "η values of Fig. 4b's columns and Table 7's rows (with η = 1)"),
+    "b2_grid": (B2_GRID, "b2 values of Fig. 4a's and 4b's rows"),
+}
+KNOB_AXES = {   # knob -> {table: the axis it rebuilds}: a profile's subset of that axis is dropped when it is set
+    "eta_grid": {"cmd.figure4b": "columns", "cmd.table7": "rows"},
+    "b2_grid": {"cmd.figure4a": "rows", "cmd.figure4b": "rows"},
+}
+
+
+def _single(method):
+    """A self-KD row: one model trained alone (Table 5 "For self distillation, we train single model")."""
+    return Row(method, SELF_KD_HP[method], models=("A",))
+
+
+def _cmd(target, b2, eta):
+    """A CMD row on top of self-KD method `target`; b2 = 0 is CMD-S."""
+    return Row("cmd", {"target": target, "target_hp": SELF_KD_HP[target], "eta": eta, "b2": b2},
+               models=("A", "B"), value="mean")
+
+
+TF_KD_REG = Row("tf_reg", {"w": 0.1, "a": 0.99, "tau": 20.0}, models=("A",))  # ours: CMD cites Yuan et al. [5] without values; label-reg Table 13's
+KDCL = Row("kdcl", {"w": 0.5}, models=("A", "B"), value="mean")               # ours: no weight given
+SYNC_MKD = Row("sync_mkd", {"eps": 0.5, "target": "ce", "target_hp": {}},     # eq. 3; ours: ε not given
+               models=("A", "B"), value="mean")
+SYMMETRIC = {f"Symmetric {r:.0%}": dict(noise="symmetric", noise_rate=r)
+             for r in (0.2, 0.4, 0.6, 0.8)}   # §5.1 "The noise rates are set to 20%, 40%, 60%, and 80%"
+R34 = {"A": "resnet34", "B": "resnet34"}      # Tables 1, 3, 5, 7 and Figs. 3, 4: ResNet34 (Table 7 text, Fig. 3)
+
+def tables(eta=ETA, b2=B2, eta_grid=ETA_GRID, b2_grid=B2_GRID) -> dict:
+    """Tables 1, 3, 5, 6, 7 and Figs. 2, 3, 4 by name, with the given knob values (defaults:
+    the protocol's), plus our ablations (DIAGNOSIS)."""
+    MKD_ROWS = {    # Tables 5 and 6, in the paper's order
+        "CE": _single("ce"),
+        "Tf-KD_reg": TF_KD_REG,
+        "ProSelfLC": _single("proselflc"),
+        "Mconf": _single("mconf"),
+        "KDCL": KDCL,
+        "SyncMKD": SYNC_MKD,
+        "CMD-P+ProSelfLC": _cmd("proselflc", b2, eta),
+        "CMD-P+Mconf": _cmd("mconf", b2, eta),
+    }
+    out = {
+        "cmd.table1": Table(
+            name="cmd.table1",
+            source="§5.1.1, Table 1",
+            models=R34,                 # caption "using ResNet34"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,              # caption "The symmetric label noise rate is 40%"
+            rows={                      # "Distilled Knowledge", §4.2's special cases
+                "Zero": Row("cmd", {"eta": float("inf"), "b2": 0.0}, models=("A", "B"), value="mean"),  # η = +∞ -> χ = 0
+                "All": Row("cmd", {"eta": 1.0, "b2": 0.0}, models=("A", "B"), value="mean"),            # η ∈ (0, 1] -> χ ≥ H(u)
+                "CMD-S": Row("cmd", {"eta": eta, "b2": 0.0}, models=("A", "B"), value="mean"),
+                "CMD-P": Row("cmd", {"eta": eta, "b2": b2}, models=("A", "B"), value="mean"),
+            },
+            columns={name: {"hp": {"target": m, "target_hp": SELF_KD_HP[m]}}     # how each model is trained
+                     for name, m in (("CE", "ce"), ("LS", "ls"), ("CP", "cp"), ("ProSelfLC", "proselflc"),
+                                     ("Mconf", "mconf"))},
+            notes=(
+                "Caption: 'The average final test accuracies (%) of two models are reported' (value 'mean').",
+                "'All' is read as CMD's own all-knowledge case (η = 1, §4.2 (i)); §5.1.1 also says 'as SyncMKD does', "
+                "and All/CE (51.42) equals Table 5's SyncMKD, so sync_mkd with the column's target is the other reading.",
+                "'Zero' is η = ∞: two models trained side by side without distillation (§5.1.1).",
+            ),
+        ),
+        "cmd.table3": Table(
+            name="cmd.table3",
+            source="§5.1, Table 3",
+            models=R34,                 # caption "All methods use ResNet34"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,
+            rows={
+                "CE": _single("ce"),
+                "LS": _single("ls"),
+                "CP": _single("cp"),
+                "Boot-soft": _single("boot_soft"),
+                "ProSelfLC": _single("proselflc"),
+                "CMD-S+ProselfLC": _cmd("proselflc", 0.0, eta),
+                "CMD-P+ProselfLC": _cmd("proselflc", b2, eta),
+                "Mconf": _single("mconf"),
+                "CMD-S+Mconf": _cmd("mconf", 0.0, eta),
+                "CMD-P+Mconf": _cmd("mconf", b2, eta),
+            },
+            columns={
+                "Pair-flip 20%": dict(noise="pairflip", noise_rate=0.2),   # §5.1 "noise rates of 20% and 40%"
+                "Pair-flip 40%": dict(noise="pairflip", noise_rate=0.4),
+                "Symmetric 20%": SYMMETRIC["Symmetric 20%"],
+                "Symmetric 40%": SYMMETRIC["Symmetric 40%"],
+                "Clean": dict(noise_rate=0.0),
+            },
+            notes=(
+                "The caption does not say how a cell is made; CMD rows are read as Table 1's average of two models "
+                "(§5.1.1 'Table 3 is an extension of Table 1'), self-KD rows as one model (as Table 5). The numbers "
+                "mix both: LS and Mconf at 40% equal Table 1's Zero cells, CE and ProSelfLC equal Table 5's.",
+            ),
+        ),
+        "cmd.table5": Table(
+            name="cmd.table5",
+            source="§5.2, Table 5",
+            models=R34,                 # caption "we train ResNet34 for 100 epochs"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,              # caption "under 40% symmetric noisy labels"
+            rows=MKD_ROWS,              # the paper's columns, here as rows
+            columns={"Accuracy": {}},
+            notes=("Two-model rows are read as the average of the two models: SyncMKD and CMD-P equal Table 1's "
+                   "averages (51.42, 68.29, 69.09).",),
+        ),
+        "cmd.table6": Table(
+            name="cmd.table6",
+            source="§5.2, Table 6; appendix A.2",
+            models={"A": "resnet18", "B": "shufflenetv2"},   # Table 6 "ResNet18 and ShufflenetV2"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET18,        # caption "trained for 200 epochs following [5]"
+            data=CMD_DATA,              # caption "40% symmetric noisy labels"
+            rows={k: Row(r.method, r.hp, ("A", "B"), value="each") for k, r in MKD_ROWS.items()},
+            # §5.2 "For self KD methods, we train each model individually ... for MKD methods, we train them together"
+            columns={"ResNet18": {}, "ShuffleNetV2": {}},   # column k = model k
+            notes=("Appendix A.2 says 'ResNet28'; Table 6 and §5.2 say ResNet18.",),
+        ),
+        "cmd.table7": Table(
+            name="cmd.table7",
+            source="§5.4.2, Table 7",
+            models=R34,                 # Table 7 "We train on CIFAR-100 using ResNet-34"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,
+            rows={f"η = {e:g}": _cmd("proselflc", 0.0, e)   # CMD-S, χ = H(u)/η; target ours (see notes)
+                  for e in sorted({1.0, *eta_grid})},   # Table 7: η = 1, 2, 3, 4
+            columns=SYMMETRIC,
+            notes=(
+                "Table 7 names no self-KD method, and its cells repeat other tables' numbers from different settings: "
+                "40% η=1 = Table 1 All/ProSelfLC (59.26), η=2 = Table 1 Zero/Mconf (65.04), η=4 = Table 1 "
+                "CMD-S/ProSelfLC (67.26); 20% η=2 = Table 3 CMD-S+ProselfLC (72.11), η=4 = Table 4's ResNet-50 "
+                "CMD-P+ProselfLC (73.25). We read it as CMD-S + ProSelfLC on ResNet-34.",
+                "The η = 3 row has no numbers in the paper; we run it.",
+                "§5.4.2 concludes 'a smaller η is better', but Table 7 and Fig. 4b show larger η (lower χ) is better.",
+            ),
+        ),
+        "cmd.figure2": Table(
+            name="cmd.figure2",
+            source="§4.2, Fig. 2",
+            models=R34,                 # ours: the caption names no network
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,              # ours: 40% symmetric, as Table 1
+            rows={"CMD-S": _cmd("proselflc", 0.0, eta), "CMD-P": _cmd("proselflc", b2, eta)},  # caption "with η = 2"; rest ours
+            columns={"Passed": {}},
+            measure="history: passed_a2b + passed_b2a",   # caption: "from A to B and that from B to A"
+            notes=("Only η = 2 and CIFAR-100 are stated; network, noise, self-KD method and b2 values are ours.",),
+        ),
+        "cmd.figure3": Table(
+            name="cmd.figure3",
+            source="§5.3, Fig. 3",
+            models=R34,                 # caption "using ResNet34"
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,              # caption "40% symmetric noisy labels"
+            rows={"CE": _single("ce"), "CMD-P+CE": _cmd("ce", b2, eta),     # §5.3 "CMD-P dramatically boosts CE, ProselfLC and Mconf"
+                  "ProSelfLC": _single("proselflc"), "CMD-P+ProSelfLC": _cmd("proselflc", b2, eta),
+                  "Mconf": _single("mconf"), "CMD-P+Mconf": _cmd("mconf", b2, eta)},
+            columns={"Test accuracy": {}},
+            measure="history: test_metric",
+        ),
+        "cmd.figure4a": Table(
+            name="cmd.figure4a",
+            source="§5.4.1, Fig. 4a",
+            models=R34,                 # ours: as Table 7 ("ResNet-34")
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data=CMD_DATA,
+            rows={f"b2 = {b:g}": _cmd("proselflc", b, eta) for b in b2_grid},   # "We fix η = 2"; target ours
+            columns=SYMMETRIC,          # "for different noise rates"; ours: §5.1's four symmetric rates
+        ),
+        "cmd.figure4b": Table(
+            name="cmd.figure4b",
+            source="§5.4.1-5.4.2, Fig. 4b",
+            models=R34,                 # ours: as Table 7
+            seeds=CMD_SEEDS,
+            recipe=CMD_RESNET34,
+            data={**CMD_DATA, "noise_rate": 0.6},   # "We fix the symmetric noise rate r = 60%"
+            rows={f"b2 = {b:g}": _cmd("proselflc", b, eta) for b in b2_grid},   # target ours
+            columns={f"η = {e:g}": {"hp": {"eta": e}} for e in eta_grid},
+            # §5.4.2 names three lines: "green (η = 4)", "blue (η = 3)", "red (η = 2)"
+        ),
+    }
+    return {**out, **diagnosis(out["cmd.table1"])}
+
+
+# Why CMD does not reproduce at `small` size: controlled ablations (ours, not the paper's),
+# each a Table over Table 1's 40% symmetric setting, so that cells equal to a published run
+# reuse it. Sized by SMALL (3 seeds; the symmetry test 10).
+def diagnosis(t1: Table) -> dict:
+    """Our ablations over Table 1 `t1` (with the knobs' η and b2), by name."""
+    proselflc = t1.columns["ProSelfLC"]["hp"]   # the target of every ablation but η's
+
+    def ablation(name, source, rows, columns, notes):
+        return dataclasses.replace(t1, name=name, source=source, rows={r: t1.rows[r] for r in rows},
+                                   columns=columns, block_rows={}, notes=notes)
+
+    return {
+        "cmd.eta": ablation(
+            "cmd.eta", "ours: Table 1's CMD rows at η = 2 and η = 4", ("CMD-S", "CMD-P"),
+            {f"{m}, η = {eta:g}": {"hp": {**t1.columns[m]["hp"], "eta": eta}} for m in ("ProSelfLC", "Mconf")
+             for eta in (2.0, 4.0)},
+            ("Tables 1, 3, 5 state no η. Table 7's CMD-S at 40% with η = 4 is 67.26, Table 1's CMD-S/ProSelfLC; "
+             "Fig. 2's caption says η = 2.",)),
+        "cmd.warmup": ablation(
+            "cmd.warmup", "ours: epochs of training before any knowledge passes", ("CMD-P",),
+            {f"warm-up {k}": {"hp": {**proselflc, "warmup": k}} for k in (0, 5, 10)},
+            ("The paper passes knowledge from the first step; CMD-P's χ is largest then, while the models are worst.",)),
+        "cmd.loss_form": ablation(
+            "cmd.loss_form", "ours: eq. 10's sum against its averaged target", ("All", "CMD-P"),
+            {"sum (eq. 10)": {"hp": {**proselflc, "form": "sum"}}, "mean": {"hp": {**proselflc, "form": "mean"}}},
+            ("Eq. 10's sum doubles the label term on samples that pass; 'mean' trains on (q~_A + q~_B)/2 there.",)),
+        "cmd.zero_symmetry": ablation(
+            "cmd.zero_symmetry", "ours: are Zero's two models exchangeable?", ("Zero",),
+            {"ProSelfLC": t1.columns["ProSelfLC"]},
+            ("η = ∞: the models never communicate, so model 0 and model 1 differ only by their initialisation "
+             "seed; Table 1's caption calls their difference negligible.",)),
+        "cmd.entropy": ablation(
+            "cmd.entropy", "ours: per-sample training entropy H(p) against χ(t)", ("CMD-S", "CMD-P"),
+            {"ProSelfLC": t1.columns["ProSelfLC"]}, ("A sample passes when its entropy is below χ.",)),
+    }
+
+B2_SUBSET = ("b2 = 0", "b2 = -6")   # Fig. 4 rows: b2 = 0 is CMD-S, b2 = -6 the protocol's CMD-P (both in Table 1)
+
+SMOKE = {
+    # every code path (one-model and two-model rows, "mean" and "each" cells, η = ∞, pair-flip,
+    # clean and 60% noise, hp columns, histories) on 256 CIFAR-10 images and a 1/16-width
+    # ResNet-18, 2 epochs, 2 seeds: numbers meaningless. 66 runs, about a minute on 2 CPU cores.
+    "cmd": dict(models={"A": "resnet18", "B": "resnet18"}, seeds=(0, 1),
+                recipe=dict(epochs=2, lr=0.05, batch_size=64, milestones=[1]),
+                data=dict(task="cifar10", max_train=256, max_test=200, width=0.0625)),
+    "cmd.table1": dict(columns=("ProSelfLC", "Mconf")),                    # all four knowledge rows
+    "cmd.table3": dict(rows=("CE", "CMD-P+ProselfLC"),
+                       columns=("Pair-flip 40%", "Symmetric 40%", "Clean")),
+    "cmd.table5": dict(),                                                  # all rows: every MKD method
+    "cmd.table6": dict(models={"A": "resnet18", "B": "shufflenetv2"}, rows=("Mconf", "CMD-P+Mconf")),
+    "cmd.table7": dict(rows=("η = 1", "η = 2"), columns=("Symmetric 20%", "Symmetric 40%")),
+    "cmd.figure4a": dict(rows=B2_SUBSET, columns=("Symmetric 20%", "Symmetric 40%")),
+    "cmd.figure4b": dict(rows=B2_SUBSET, columns=("η = 2", "η = 4")),
+}
+
+SMALL = {
+    # CMD's central claims at 40% symmetric noise (Tables 1 and 5, Figs. 2, 3, 4a) on a 2-core
+    # CPU in about 70-80 minutes with workers=2 (notebook 04's introduction has the arithmetic).
+    # CIFAR-10, not CIFAR-100: CIFAR-100 is not available offline. ResNet-18 at 1/8 width for
+    # the paper's ResNet-34 (half the FLOPs of ResNet-34 at the same width; 1/4 width would
+    # double the cost). 4000 training images (400 a class), 2000 test images, 30 epochs with the
+    # paper's schedule shape (lr ÷10 at 50% and 80% of training), bf16 autocast (2x fp32 on CPU).
+    "cmd": dict(models={"A": "resnet18", "B": "resnet18"}, seeds=(0, 1, 2),
+                recipe=dict(epochs=30, milestones=[15, 24], precision="bf16"),
+                data=dict(task="cifar10", max_train=4000, max_test=2000, width=0.125)),
+    "cmd.table1": dict(columns=("ProSelfLC", "Mconf")),        # the claim: CMD-S/P > Zero, All for these two
+    "cmd.table5": dict(rows=("CE", "ProSelfLC", "Mconf", "KDCL", "SyncMKD", "CMD-P+ProSelfLC", "CMD-P+Mconf")),
+    "cmd.figure4a": dict(rows=("b2 = 2", "b2 = 0", "b2 = -2", "b2 = -6"), columns=("Symmetric 40%",)),
+    # Fig. 4b at 40% (ours; the paper fixes 60%), Table 1's noise, so that its η = 2 cells are Table 1's runs
+    "cmd.figure4b": dict(rows=B2_SUBSET, data=dict(task="cifar10", max_train=4000, max_test=2000, width=0.125,
+                                                   noise_rate=0.4)),
+    "cmd.zero_symmetry": dict(seeds=tuple(range(10))),   # a paired test of model 0 against model 1 needs ≥ 10
+    "cmd.entropy": dict(seeds=(0,)),
+}
+
+GPU = {
+    # One GPU and an afternoon (nkdlib.cost: at most 8 GPU-hours, runs packed several per
+    # GPU): the vision claims on the full training set (50,000 images, parameter `dataset`:
+    # cifar10 offline, cifar100 from the network) and the full test set, full-width
+    # ResNet-18 for ResNet-34, 3 seeds, 50 epochs, not the paper's 100, with its schedule's
+    # shape (lr ÷10 at 50% and 80%), bf16.
+    "cmd": dict(models={"A": "resnet18", "B": "resnet18"}, seeds=(0, 1, 2),
+                recipe=dict(epochs=50, milestones=[25, 40], precision="bf16"),
+                data=dict(task="cifar10", width=1.0)),
+    "cmd.table5": dict(rows=("CE", "ProSelfLC", "Mconf", "KDCL", "SyncMKD", "CMD-P+ProSelfLC", "CMD-P+Mconf")),
+    "cmd.figure4a": dict(rows=("b2 = 2", "b2 = 0", "b2 = -2", "b2 = -6")),
+    "cmd.figure4b": dict(rows=("b2 = 2", "b2 = 0", "b2 = -2", "b2 = -6")),
+}
+
+PROFILES = {"smoke": SMOKE, "small": SMALL, "gpu": GPU}
+NOTEBOOKS = {"04_cmd_ablations": ("cmd.table1", "cmd.table3", "cmd.table5", "cmd.table6", "cmd.table7",
+                                   "cmd.figure2", "cmd.figure3", "cmd.figure4a", "cmd.figure4b")}
+DIAGNOSIS_TABLES = ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.zero_symmetry", "cmd.entropy")
+PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
+    "small": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
+                                   "cmd.figure4b", *DIAGNOSIS_TABLES)},
+    "gpu": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
+                                 "cmd.figure4b")},
+}

@@ -1,0 +1,109 @@
+"""nkdlib.papers: every profile of every paper builds, every misspelled name is refused
+with the valid ones, and a notebook's parameters change exactly the runs they should."""
+import dataclasses
+
+import pytest
+
+from nkdlib import papers
+from nkdlib.jobs import jobs
+from nkdlib.papers import cmd
+from nkdlib.papers.table import scaled
+from nkdlib.runs import run_name
+
+
+def test_every_table_of_every_profile_of_every_paper_builds():
+    assert papers.check_all_profiles() > 30
+
+
+@pytest.mark.parametrize("entry, message", [
+    (dict(rows=("Zer0",)), r"unknown row\(s\) \['Zer0'\]; known: \['Zero', 'All', 'CMD-S', 'CMD-P'"),
+    (dict(columns=("ProSelfLc",)), r"unknown column\(s\) \['ProSelfLc'\]; known: \['CE', 'LS'"),
+    (dict(blocks=("50 %",)), r"unknown block\(s\) \['50 %'\]; known: \[''\]"),
+    (dict(grid={"Zer0": {"eta": (1.0,)}}), r"unknown grid row\(s\) \['Zer0'\]"),
+    (dict(column_entries={"Mconff": {}}), r"unknown column_entries column\(s\) \['Mconff'\]"),
+    (dict(models={"C": "resnet18"}), r"unknown model role\(s\) \['C'\]; known: \['A', 'B'\]"),
+    (dict(row=("Zero",)), r"unknown profile key\(s\) \['row'\]; known: \['models', 'seeds'"),
+])
+def test_a_misspelled_profile_name_is_refused_naming_the_valid_ones(entry, message):
+    with pytest.raises(ValueError, match=message):
+        scaled(papers.TABLES["cmd.table1"], entry)
+
+
+def test_a_paper_wide_subset_is_checked_against_the_union_of_the_papers_tables(monkeypatch):
+    # "Clean" is a column of Table 3 only: a paper-wide subset naming it leaves Table 5 whole
+    monkeypatch.setitem(cmd.SMOKE, "cmd", {**cmd.SMOKE["cmd"], "columns": ("Clean",)})
+    assert list(papers.table("cmd.table5", "smoke").columns) == ["Accuracy"]
+    monkeypatch.setitem(cmd.SMOKE, "cmd", {**cmd.SMOKE["cmd"], "columns": ("Clean", "Cleen")})
+    with pytest.raises(ValueError, match=r"unknown column\(s\) \['Cleen'\]"):
+        papers.table("cmd.table5", "smoke")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: papers.table("cmd.table1", "smal"), r"unknown profile 'smal'; known: smoke, small, gpu, paper"),
+    (lambda: papers.table("cmd.tabel1", "small"), r"unknown table or notebook 'cmd.tabel1'"),
+    (lambda: papers.check_values("04_cmd_ablations", {"etta": 4}), r"unknown parameter\(s\) \['etta'\].*'eta'"),
+    (lambda: papers.check_values("01_noisy_glue_kd", {"eta": 4}), r"unknown parameter\(s\) \['eta'\] of notebook 01"),
+    (lambda: papers.check_values("04_cmd_ablations", {"dataset": "cifar1000"}), r"choose one of \['cifar10', 'cifar100'\]"),
+    (lambda: papers.check_values("04_cmd_ablations", {"models": {"C": "resnet18"}}), r"must map roles \['A', 'B'\]"),
+    (lambda: papers.check_values("04_cmd_ablations", {"seeds": 3}), r"seeds=3 must be a non-empty list"),
+    (lambda: papers.notebook_tables("01_noisy_glue_kd", "gpu"), r"profile 'gpu' has no tables of notebook 01"),
+    (lambda: jobs(papers.table("cmd.table1", "small", {"noise": "gausian"})), r"noise='gausian' is not allowed"),
+])
+def test_bad_names_and_values_fail_at_once(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def runs(name, profile="small", values=None):
+    return {(j["row"], j["column"], j["seed"]): run_name(j["config"]) for j in jobs(papers.table(name, profile, values))}
+
+
+def test_eta_and_b2_change_exactly_the_cmd_s_and_cmd_p_runs():
+    base, new = runs("cmd.table1"), runs("cmd.table1", values={"eta": 4, "b2": -2})
+    changed = {cell for cell in base if base[cell] != new[cell]}
+    assert {row for row, _, _ in changed} == {"CMD-S", "CMD-P"}   # Zero (η = ∞) and All (η = 1) keep theirs
+    t = papers.table("cmd.table1", "small", {"eta": 4, "b2": -2})
+    assert t.rows["CMD-P"].hp == {"eta": 4, "b2": -2} and t.rows["CMD-S"].hp == {"eta": 4, "b2": 0.0}
+    # an int from papermill keys like the float
+    assert runs("cmd.table1", values={"eta": 4, "b2": -2}) == runs("cmd.table1", values={"eta": 4.0, "b2": -2.0})
+
+
+def test_grids_rebuild_the_sweeps_and_drop_the_profiles_subset_of_that_axis():
+    t = papers.table("cmd.figure4b", "small", {"eta_grid": [3, 8], "b2_grid": [0, -3]})
+    assert list(t.columns) == ["η = 3", "η = 8"] and list(t.rows) == ["b2 = 0", "b2 = -3"]
+    assert list(papers.table("cmd.table7", "paper", {"eta_grid": [2, 5]}).rows) == ["η = 1", "η = 2", "η = 5"]
+    assert list(papers.table("cmd.figure4b", "small").rows) == ["b2 = 0", "b2 = -6"]   # the profile's subset
+
+
+def test_generic_parameters_reach_every_run():
+    t = papers.table("cmd.table1", "small", {"seeds": [5], "epochs": 10, "precision": "fp32", "noise_rate": 0.2})
+    configs = [j["config"] for j in jobs(t)]
+    assert {c["seed"] for c in configs} == {5} and {c["epochs"] for c in configs} == {10}
+    assert {tuple(c["milestones"]) for c in configs} == {(5, 8)}   # 15 and 24 of 30 keep their share
+    assert {c["precision"] for c in configs} == {"fp32"} and {c["noise_rate"] for c in configs} == {0.2}
+    gpu = papers.table("cmd.table1", "gpu", {"dataset": "cifar100"})
+    assert {j["config"]["task"] for j in jobs(gpu)} == {"cifar100"}
+    with pytest.raises(ValueError, match="stand-in"):
+        papers.table("label_reg.table6", "gpu", {"dataset": "cifar100"})
+
+
+def test_the_gpu_profile_fits_an_afternoon_and_refuses_the_text_notebooks():
+    from nkdlib.cost import plan_frame
+    for notebook in ("03_pretrained_vs_scratch", "04_cmd_ablations"):
+        frame = plan_frame(notebook, "gpu")
+        assert 0 < frame["gpu_hours"].sum() <= 8, notebook
+        assert {c for c in frame["seed"] if c == c} and frame.groupby("table")["seed"].nunique().min() >= 3
+    frame = plan_frame("04_cmd_ablations", "gpu")
+    assert set(frame["config.max_train"].dropna()) == set() and set(frame["config.width"]) == {1.0}
+    for notebook in ("01_noisy_glue_kd", "02_teacher_free_regularization"):
+        with pytest.raises(ValueError, match="profile 'gpu' has no tables"):
+            papers.notebook_tables(notebook, "gpu")
+
+
+def test_the_gpu_profile_code_path_runs_on_cpu_at_tiny_size(tmp_path):
+    """The gpu profile's runs, shrunk (seed, epochs, images, width): they train on CPU."""
+    from nkdlib.train import run
+    job = jobs(papers.table("cmd.table1", "gpu", {"seeds": [0], "epochs": 1}))[0]
+    config = {**job["config"], "max_train": 64, "max_test": 32, "width": 0.0625}
+    metrics = run(config, tmp_path, quiet=True)
+    assert 0 <= metrics["test_metric"] <= 1 and metrics["epochs_run"] == 1
