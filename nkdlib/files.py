@@ -1,5 +1,6 @@
 """Where nkdlib keeps its caches, and how every file it writes is written."""
 
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -17,7 +18,8 @@ def atomic_write(path, write) -> None:
     a file; on an exception the temporary file is removed and `path` is left as it was.
     Each call gets its own temporary name, so parallel writers of one path never mix;
     it ends in path's suffix ("x.<random>.tmp.npz"), for writers that go by the suffix
-    (np.savez, np.save, pandas' compression).
+    (np.savez, np.save, pandas' compression). A full disk is an OSError(ENOSPC) naming
+    `path`, whatever the writer raised (torch.save: "unexpected pos").
     """
     path = Path(path)
     # a random name rather than mkstemp: the writer creates the file, with the usual
@@ -26,6 +28,16 @@ def atomic_write(path, write) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if _disk_full(e):
+            raise OSError(errno.ENOSPC, f"no space left on the device writing {path} ({e})") from e
         raise
+
+
+def _disk_full(e: BaseException) -> bool:
+    """Whether `e` is a writer's way of saying the disk is full."""
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    # torch.save's zip writer reports a short write as "[enforce fail at inline_container.cc] ... unexpected pos"
+    return isinstance(e, RuntimeError) and ("unexpected pos" in str(e) or "No space left" in str(e))

@@ -6,17 +6,21 @@
                           logits_train.npy  the main model's selected logits on the train split
                           model.pt          model 0's selected weights (save_model only)
                           checkpoint.pt     while running; removed when finished
-                          metrics.json      final metrics, plus a sha256 of every file above:
-                                            its presence means "finished"
+                          checkpoint.json   the checkpoint's sha256 (a changed checkpoint is discarded)
+                          metrics.json      final metrics, a sha256 of every file above and one of
+                                            the metrics themselves: its presence means "finished"
                           failed.json       the run stopped for good (diverged): epoch and reason
     <root>/<method>-<key>.lock              held by the process training that run
 
 Safe under concurrency and faults: one process trains a run at a time (the lock; others
 wait, then reuse it), every file is written under a temporary name unique to its writer
 and renamed, and metrics.json is written last, so a finished run is complete or absent.
-A finished run whose files no longer match their recorded hashes is an error naming the
-file (`gather` skips it with a warning); an interrupted run's unreadable checkpoint is
-discarded with a warning and the run starts over.
+A finished run whose files or metrics no longer match their recorded hashes is an error
+naming the file (`gather` skips it with a warning); an interrupted run's unreadable or
+changed checkpoint is discarded with a warning naming it, and the run starts over.
+Leftovers of a write interrupted by a crash (temporary files, a finished run's checkpoint)
+are removed when the run is next touched. A finished run is read without its lock, so a
+read-only store (a published one) works.
 """
 import hashlib
 import io
@@ -58,6 +62,12 @@ def run_name(config: dict) -> str:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def metrics_digest(metrics: dict) -> str:
+    """sha256 of a run's metrics (without "files" and this digest), as JSON with sorted keys."""
+    body = {k: v for k, v in metrics.items() if k not in ("files", "metrics_sha256")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def dependencies(cfg: dict) -> list[dict]:
@@ -112,9 +122,21 @@ class RunDir:
 
     @property
     def failure(self) -> dict | None:
-        """failed.json's {"epoch", "step", "reason"}, or None."""
-        path = self.path / "failed.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        """failed.json's {"epoch", "step", "reason"}, or None; CorruptRunError names an unreadable one."""
+        return self._json("failed.json") if (self.path / "failed.json").exists() else None
+
+    def clean(self) -> None:
+        """Remove what an interrupted write left behind: temporary files, and in a finished run
+        its checkpoint. Call it holding the lock, or on a finished run (no one writes those);
+        a read-only store is left as it is."""
+        leftovers = list(self.path.glob("*.tmp*"))
+        if self.finished:
+            leftovers += [self.path / "checkpoint.pt", self.path / "checkpoint.json"]
+        for path in leftovers:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:   # a read-only store: nothing to clean there
+                pass
 
     # --- writing --------------------------------------------------------------------
     def write_json(self, name: str, obj) -> None:
@@ -129,16 +151,25 @@ class RunDir:
     def save_array(self, name: str, array) -> None:
         atomic_write(self._file(name), lambda p: np.save(p, array))
 
+    def save_checkpoint(self, state) -> None:
+        """checkpoint.pt, then checkpoint.json with its hash (a crash between the two leaves a
+        checkpoint that does not match: discarded on resume, as a changed one is)."""
+        self.save("checkpoint.pt", state)
+        self.write_json("checkpoint.json", {"sha256": _sha256(self.path / "checkpoint.pt")})
+
     def finish(self, metrics: dict) -> None:
-        """Mark the run finished: metrics.json with the hash of every file, then drop the checkpoint."""
+        """Mark the run finished: metrics.json with the hash of every file and of the metrics,
+        then drop the checkpoint."""
         files = {n: _sha256(self.path / n) for n in FILES if (self.path / n).exists()}
-        self.write_json("metrics.json", {**metrics, "files": files})
+        self.write_json("metrics.json", {**metrics, "files": files, "metrics_sha256": metrics_digest(metrics)})
         self.remove("checkpoint.pt")
+        self.remove("checkpoint.json")
 
     def fail(self, **why) -> None:
         """Record that the run stopped for good (failed.json), and drop the checkpoint."""
         self.write_json("failed.json", why)
         self.remove("checkpoint.pt")
+        self.remove("checkpoint.json")
 
     def remove(self, name: str) -> None:
         (self.path / name).unlink(missing_ok=True)
@@ -151,6 +182,9 @@ class RunDir:
         files = record.pop("files", None) if isinstance(record, dict) else None
         if not isinstance(files, dict) or "test_metric" not in record:
             raise CorruptRunError(f"{self.path / 'metrics.json'}: not the metrics of a finished run")
+        if record.pop("metrics_sha256", None) != metrics_digest(record):
+            raise CorruptRunError(f"{self.path / 'metrics.json'}: the metrics changed since the run finished "
+                                  "(or were written without their hash)")
         for name, digest in files.items():
             path = self.path / name
             if name in OPTIONAL and not path.exists():
@@ -180,15 +214,25 @@ class RunDir:
         return torch.load(self.path / name, map_location="cpu", weights_only=False)
 
     def load_checkpoint(self):
-        """The interrupted run's last checkpoint, or None (none, or unreadable: discarded with a warning)."""
+        """The interrupted run's last checkpoint, or None (none; or unreadable, or not the one
+        written (its hash in checkpoint.json): discarded with a warning naming it)."""
         path = self.path / "checkpoint.pt"
         if not path.exists():
             return None
+        data = path.read_bytes()
         try:
-            return torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=False)
+            recorded = json.loads((self.path / "checkpoint.json").read_text())["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            recorded = None
+        try:
+            if hashlib.sha256(data).hexdigest() != recorded:
+                raise ValueError("it does not match the hash recorded in checkpoint.json")
+            return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
         except Exception as e:
-            warnings.warn(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); discarded, the run starts over")
-            path.unlink(missing_ok=True)
+            warnings.warn(f"{path}: unreadable or changed checkpoint ({type(e).__name__}: {e}); "
+                          "discarded, the run starts over")
+            self.remove("checkpoint.pt")
+            self.remove("checkpoint.json")
             return None
 
     def _json(self, name: str):

@@ -6,6 +6,7 @@
 Configs are made and checked in nkdlib.config; their hash names the run's directory
 (nkdlib.runs). `Trainer` holds one run's state; `run` ties data, trainer and store.
 """
+import json
 import math
 import time
 from pathlib import Path
@@ -209,7 +210,7 @@ class Trainer:
             self.epoch += 1
             bar.set_postfix(test=f"{row[f'test_metric_{self.method.main}']:.3f}")
             if store is not None:
-                store.save("checkpoint.pt", self.state_dict())
+                store.save_checkpoint(self.state_dict())
                 store.write_csv("history.csv", self.history)
         return self.final_metrics()
 
@@ -281,12 +282,16 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
     another process trains the same run, this one waits for it and then reuses it.
-    tensorboard: a folder to write live curves to (<folder>/<run name>), or None.
+    tensorboard: a folder to write live curves to (<folder>/<method>/<run name>), or None.
     Raises RunFailed for a run that diverged (now or when it was first trained)."""
     if METHODS[cfg["method"]].needs_teacher and cfg["teacher"] is None:
         raise ValueError(f"method {cfg['method']!r} needs a teacher config (see nkdlib.config.teacher_config)")
     store = RunDir(root, cfg)
+    if store.finished:   # no lock: a finished run is never written again (a read-only store works)
+        store.clean()
+        return store.metrics()
     with store.lock():
+        store.clean()
         if store.finished:
             return store.metrics()
         if store.failure is not None:
@@ -306,9 +311,10 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
         if state is not None:
             trainer.load_state_dict(state)
         store.write_json("config.json", cfg)
-        if tensorboard is not None:
+        if tensorboard is not None:   # <folder>/<method>/<run>, its config as text beside the curves
             from torch.utils.tensorboard import SummaryWriter   # optional: needs the tensorboard package
-            trainer.writer = SummaryWriter(str(Path(tensorboard) / store.path.name))
+            trainer.writer = SummaryWriter(str(Path(tensorboard) / cfg["method"] / store.path.name))
+            trainer.writer.add_text("config", "    " + json.dumps(cfg, indent=1, default=str).replace("\n", "\n    "))
         try:
             metrics = trainer.fit(store)
         except Diverged as e:

@@ -1,5 +1,7 @@
 """nkdlib.files: the one cache root and the one atomic write."""
 
+import errno
+
 import numpy as np
 import pytest
 
@@ -61,3 +63,14 @@ def test_cache_dir_honours_env(monkeypatch, tmp_path):
     assert cache_dir("hf") == default / "hf"
     monkeypatch.delenv("NKD_CACHE_DIR")
     assert cache_dir("hf") == default / "hf"
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
+                                   RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 512 vs 0")])
+def test_a_full_disk_is_an_oserror_that_says_so_and_names_the_path(error, tmp_path):
+    def full(tmp):
+        tmp.write_bytes(b"part")
+        raise error
+    with pytest.raises(OSError, match=r"no space left on the device writing .*checkpoint.pt") as e:
+        atomic_write(tmp_path / "checkpoint.pt", full)
+    assert e.value.errno == errno.ENOSPC and list(tmp_path.iterdir()) == []

@@ -125,15 +125,22 @@ def truncate(path):
 def test_unreadable_checkpoint_is_discarded_with_a_warning(tmp_path):
     config = cfg(epochs=3)
     store = runs.RunDir(tmp_path, config)
-    store.save("checkpoint.pt", {"epoch": 1})
+    store.save_checkpoint({"epoch": 1})
     truncate(store.path / "checkpoint.pt")
-    with pytest.warns(UserWarning, match="checkpoint.pt: unreadable checkpoint"):
+    with pytest.warns(UserWarning, match="checkpoint.pt: unreadable or changed checkpoint"):
         metrics = run(config, tmp_path, quiet=True)
     assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
 
 
+def edit_metric(path):
+    """The edit a hostile user makes: a better test accuracy, the file otherwise valid."""
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "test_metric": 0.99}, indent=1, sort_keys=True))
+
+
 @pytest.mark.parametrize("name, damage", [
     ("metrics.json", truncate),
+    ("metrics.json", edit_metric),
     ("metrics.json", lambda p: p.write_text("{}")),
     ("history.csv", truncate),
     ("config.json", lambda p: p.write_text(p.read_text().replace('"seed": 0', '"seed": 5'))),
@@ -178,8 +185,9 @@ def test_tensorboard_gets_per_epoch_metrics_and_per_step_losses(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     config = cfg(method="cmd", epochs=2)
     run(config, tmp_path / "runs", quiet=True, tensorboard=tmp_path / "tb")
-    events = EventAccumulator(str(tmp_path / "tb" / runs.RunDir(tmp_path / "runs", config).path.name)).Reload()
+    events = EventAccumulator(str(tmp_path / "tb" / "cmd" / runs.RunDir(tmp_path / "runs", config).path.name)).Reload()
     tags = events.Tags()["scalars"]
+    assert '"eta"' in events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()   # hyper-parameters
     assert {"epoch/test_metric_0", "epoch/passed_a2b", "train/loss_0", "train/loss_1"} <= set(tags)
     assert [e.step for e in events.Scalars("epoch/test_metric_0")] == [1, 2]
     assert len(events.Scalars("train/loss_0")) == 2 * math.ceil(n_train() / 64)   # every step of 2 epochs
@@ -192,3 +200,67 @@ def test_a_published_run_without_its_logits_is_still_finished_but_cannot_teach(t
     assert runs.gather(tmp_path)["method"].tolist() == ["ce"]
     with pytest.raises(runs.CorruptRunError, match="logits_train.npy: missing .a published run store"):
         run(cfg(method="kd", teacher=teacher), tmp_path, quiet=True)
+
+
+# --- integrity: what the store returns is what was written ---------------------------------
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])   # a single flipped byte at that share of the file
+def test_a_changed_checkpoint_is_discarded_naming_it_and_the_run_starts_over(where, tmp_path):
+    from nkdlib.tasks import task_for
+    from nkdlib.train import Trainer
+    config = cfg(epochs=3)
+    store = runs.RunDir(tmp_path, config)
+    store.save_checkpoint(Trainer(config, task_for(config), "cpu", quiet=True).state_dict())
+    data = bytearray((store.path / "checkpoint.pt").read_bytes())
+    data[int(where * len(data))] ^= 0xFF
+    (store.path / "checkpoint.pt").write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match="checkpoint.pt: unreadable or changed checkpoint"):
+        metrics = run(config, tmp_path, quiet=True)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+
+
+def test_a_checkpoint_without_its_hash_is_discarded(tmp_path):
+    """A crash between checkpoint.pt and checkpoint.json: the checkpoint is not trusted."""
+    config = cfg(epochs=2)
+    store = runs.RunDir(tmp_path, config)
+    store.save("checkpoint.pt", {"epoch": 1})
+    with pytest.warns(UserWarning, match="does not match the hash recorded in checkpoint.json"):
+        run(config, tmp_path, quiet=True)
+    assert store.finished and not (store.path / "checkpoint.json").exists()
+
+
+def test_a_truncated_failed_json_is_an_error_naming_it(tmp_path):
+    config = cfg(lr=1e6, epochs=2)
+    with pytest.raises(runs.RunFailed):
+        run(config, tmp_path, quiet=True)
+    truncate(runs.RunDir(tmp_path, config).path / "failed.json")
+    with pytest.raises(runs.CorruptRunError, match="failed.json: unreadable"):
+        run(config, tmp_path, quiet=True)
+
+
+def test_leftovers_of_an_interrupted_write_are_cleaned_when_the_run_is_next_touched(tmp_path):
+    config = cfg()
+    run(config, tmp_path, quiet=True)
+    path = runs.RunDir(tmp_path, config).path
+    for name in ("checkpoint.1f3a.tmp.pt", "history.9c2e.tmp.csv", "checkpoint.pt", "checkpoint.json"):
+        (path / name).write_bytes(b"left by a process stopped between write and rename")
+    run(config, tmp_path, quiet=True)
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "history.csv", "logits_train.npy", "metrics.json"]
+    unfinished = cfg(seed=1)   # in an unfinished run, under its lock, before training
+    upath = runs.RunDir(tmp_path, unfinished).path
+    upath.mkdir()
+    (upath / "checkpoint.77aa.tmp.pt").write_bytes(b"x")
+    run(unfinished, tmp_path, quiet=True)
+    assert not list(upath.glob("*.tmp*"))
+
+
+def test_a_finished_run_is_reused_without_taking_its_lock(tmp_path, monkeypatch):
+    """A read-only store (a published one) cannot create lock files; finished runs need none."""
+    config = cfg()
+    expected = run(config, tmp_path, quiet=True)
+
+    def no_lock(self):
+        raise PermissionError(f"[Errno 13] Permission denied: '{self.path}.lock'")
+    monkeypatch.setattr(runs.RunDir, "lock", no_lock)
+    assert run(config, tmp_path, quiet=True) == expected
+    with pytest.raises(PermissionError):   # an unfinished run still needs its lock
+        run(cfg(seed=3), tmp_path, quiet=True)
