@@ -163,3 +163,18 @@ def comparisons(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             out.append({"test": label, "group": column, "column": col, "a": a, "b": b, "n_seeds": len(pair),
                         "mean_a": pair[a].mean(), "mean_b": pair[b].mean(), "p": wilcoxon_p(pair[a], pair[b])})
     return pd.DataFrame(out)
+
+
+def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> pd.DataFrame:
+    """Each group of `cells` against `base`, paired by seed: one row per value of `by` with
+    n (seeds in both), mean (cells), "Δ" (mean of cell − base per seed), "wins" (seeds where
+    cell > base, "k/n") and p (two-sided Wilcoxon signed-rank over the pairs).
+    cells: columns `by`, seed, cell; base: columns seed, cell (e.g. one row's runs)."""
+    out = []
+    base = base.set_index("seed")["cell"]
+    for label, group in cells.groupby(by, sort=False):
+        pair = group.set_index("seed")["cell"].to_frame("a").join(base.rename("b"), how="inner").dropna()
+        diff = pair["a"] - pair["b"]
+        out.append({by: label, "n": len(pair), "mean": pair["a"].mean(), "Δ": diff.mean(),
+                    "wins": f"{(diff > 0).sum()}/{len(pair)}", "p": wilcoxon_p(pair["a"], pair["b"])})
+    return pd.DataFrame(out).set_index(by).round(3)

@@ -66,3 +66,13 @@ def test_tables_are_saved_as_markdown_too(tmp_path):
     table = pd.DataFrame({"acc": ["1.00 ± 0.00", None]}, index=pd.Index(["ce", "kd"], name="method"))
     report.save_table(table, "nb", "t", root=tmp_path)
     assert (tmp_path / "nb" / "t.md").read_text() == "| method | acc |\n|---|---|\n| ce | 1.00 ± 0.00 |\n| kd |  |\n"
+
+
+def test_paired_gaps_pairs_by_seed_counts_wins_and_tests():
+    cells = pd.DataFrame({"label": ["x"] * 6 + ["y"] * 2, "seed": [0, 1, 2, 3, 4, 5, 0, 9],
+                          "cell": [11, 12, 13, 14, 15, 16, 10, 99]})
+    base = pd.DataFrame({"seed": [0, 1, 2, 3, 4, 5], "cell": [10, 10, 10, 10, 10, 10]})
+    out = report.paired_gaps(cells, base)
+    assert out.loc["x", "n"] == 6 and out.loc["x", "Δ"] == 3.5 and out.loc["x", "wins"] == "6/6"
+    assert out.loc["x", "p"] == pytest.approx(0.03125)   # 6 of 6 positive: 2 / 2^6
+    assert out.loc["y", "n"] == 1 and out.loc["y", "wins"] == "0/1" and out.loc["y", "p"] == 1.0   # seed 9 unpaired

@@ -310,6 +310,8 @@ SMOKE = {
     "cmd.table7": dict(rows=("η = 1", "η = 2"), columns=("Symmetric 20%", "Symmetric 40%")),
     "cmd.figure4a": dict(rows=B2_SUBSET, columns=("Symmetric 20%", "Symmetric 40%")),
     "cmd.figure4b": dict(rows=B2_SUBSET, columns=("η = 2", "η = 4")),
+    "cmd.warmup": dict(columns=("warm-up 0", "warm-up 5")),   # 5 > 2 epochs: nothing ever passes
+    "cmd.zero_symmetry": dict(seeds=(0, 1, 2)),
 }
 
 SMALL = {
@@ -351,6 +353,7 @@ NOTEBOOKS = {"04_cmd_ablations": ("cmd.table1", "cmd.table3", "cmd.table5", "cmd
                                    "cmd.figure2", "cmd.figure3", "cmd.figure4a", "cmd.figure4b")}
 DIAGNOSIS_TABLES = ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.zero_symmetry", "cmd.entropy")
 PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
+    "smoke": {"04_cmd_ablations": NOTEBOOKS["04_cmd_ablations"] + DIAGNOSIS_TABLES},
     "small": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
                                    "cmd.figure4b", *DIAGNOSIS_TABLES)},
     "gpu": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
