@@ -76,8 +76,7 @@ def _covers(papers, notebook, profile) -> bool:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="small", choices=("smoke", "small", "gpu", "paper"),
-                        help="default: small")
+    parser.add_argument("--profile", default="small", help="smoke | small | gpu | paper (default: small)")
     parser.add_argument("--out", default="out", help="folder for the executed notebooks (and plans)")
     parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names, e.g. 01 04")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -102,6 +101,10 @@ def main(argv=None):
     from .cost import write_plan
 
     values = {name: value(v) for name, v in args.parameter}
+    try:
+        papers.check_profile(args.profile)
+    except ValueError as e:
+        parser.error(str(e))
     if not args.only:   # all notebooks: those the profile covers (gpu: the vision ones)
         covered = [s for s in chosen if _covers(papers, s.stem, args.profile)]
         if len(covered) < len(chosen):

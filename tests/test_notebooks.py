@@ -21,6 +21,12 @@ def test_there_are_four_notebooks():
     assert [p.stem[:2] for p in notebooks()] == ["01", "02", "03", "04"]
 
 
+def test_an_installed_package_without_the_repository_says_it_needs_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)   # what `pip install .` gives: no notebooks/
+    with pytest.raises(SystemExit, match="no notebooks in .*clone the repository"):
+        runner.main(["--plan"])
+
+
 def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_path):
     params = dict(profile="smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path), plan=True)
     nb = notebook_session("04_cmd_ablations", params)
@@ -54,7 +60,7 @@ def test_cli_parameters_are_checked_and_their_runs_never_go_to_the_published_sto
     for argv, message in ((["--only", "04", "-p", "etta", "4"], "unknown parameter(s) ['etta']"),
                           (["--only", "4"], "--only ['4'] matches no notebook"),
                           (["--only", "cmd"], "--only ['cmd'] matches no notebook"),
-                          (["--profile", "smal"], "invalid choice: 'smal'"),
+                          (["--profile", "smal"], "unknown profile 'smal'; known: smoke, small, gpu, paper"),
                           (["--only", "01", "--profile", "gpu"], "profile 'gpu' has no tables of notebook 01")):
         with pytest.raises(SystemExit) as e:
             runner.main(argv)
