@@ -64,7 +64,9 @@ class NotebookSession:
     @property
     def tag(self) -> str:
         """The parameters set, as a folder name ("" at the profile's values)."""
-        return re.sub(r"[^A-Za-z0-9.=,_-]", "_", ",".join(f"{k}={v}" for k, v in self.values.items()))
+        def text(v):
+            return "-".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+        return re.sub(r"[^A-Za-z0-9.=,_-]", "_", ",".join(f"{k}={text(v)}" for k, v in self.values.items()))
 
     @property
     def figure_name(self) -> str:
