@@ -107,3 +107,15 @@ def test_the_gpu_profile_code_path_runs_on_cpu_at_tiny_size(tmp_path):
     config = {**job["config"], "max_train": 64, "max_test": 32, "width": 0.0625}
     metrics = run(config, tmp_path, quiet=True)
     assert 0 <= metrics["test_metric"] <= 1 and metrics["epochs_run"] == 1
+
+
+def test_the_noise_reading_criterion_by_hand():
+    from nkdlib.papers.noisy_kd import reading_fit
+    import pandas as pd
+    cells = pd.DataFrame({"column": ["SST-2"] * 5, "cell": [80.0, 79.0, 75.0, 78.0, 50.0],
+                          "block": ["0%", "uniform 25%", "uniform 50%", "symmetric 25%", "symmetric 50%"]})
+    out = reading_fit(cells).set_index("reading")
+    assert out.loc["uniform", "drop 50%"] == -5.0 and not out.loc["uniform", "fits"]   # |-5 + 36.3| > 18.15
+    assert out.loc["symmetric", "drop 50%"] == -30.0 and out.loc["symmetric", "fits"]  # |-30 + 36.3| <= 18.15
+    assert out.loc["symmetric", "distance"] == round(abs(-2 + 0.9) + abs(-30 + 36.3), 2)
+    assert out["closer"].tolist() == [False, True]

@@ -156,6 +156,28 @@ def diagnosis(t1: Table) -> dict:
     return {t.name: t for t in (reading, vanilla)}
 
 
+def reading_fit(cells) -> "pandas.DataFrame":
+    """The noise-reading criterion on w/o-KD cells (points; columns block, column, cell, one
+    row per run of noisy_kd.noise_reading): per task and reading, our mean drops from 0% to
+    25% and 50%, the paper's (PAPER_DROPS), |ours - paper| per drop, whether the 50% drop is
+    within half of the paper's ("fits") and which reading is closer (sum of both |differences|)."""
+    import pandas as pd
+    mean = cells.groupby(["column", "block"])["cell"].mean()
+    out = []
+    for task, (paper25, paper50) in PAPER_DROPS.items():
+        if (task, "0%") not in mean:
+            continue
+        for kind in READINGS:
+            d25, d50 = (mean.get((task, f"{kind} {r}"), float("nan")) - mean[(task, "0%")] for r in ("25%", "50%"))
+            out.append({"task": task, "reading": kind, "drop 25%": d25, "paper 25%": paper25, "drop 50%": d50,
+                        "paper 50%": paper50, "distance": abs(d25 - paper25) + abs(d50 - paper50),
+                        "fits": abs(d50 - paper50) <= abs(paper50) / 2})
+    frame = pd.DataFrame(out)
+    closest = frame.loc[frame.groupby("task")["distance"].idxmin(), ["task", "reading"]]
+    return frame.assign(closer=frame.set_index(["task", "reading"]).index.isin(
+        list(closest.itertuples(index=False, name=None)))).round(2)
+
+
 SMOKE_TEXT = dict(max_train=160, max_test=64, max_length=32, eval_steps=2)
 SMALL_TEXT = dict(max_train=2000,   # 1800 train + 200 noisy valid (§4.1's 10%)
                   max_test=None,    # the whole SST-2 dev set (872): ±1.4 points per run
