@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from .datasets import TASKS, check_data_source
 from .methods import METHODS, method_hp, without_added_hp
 from .models import MODEL_NAMES, is_model_name
 from .noise import NOISE_KINDS
@@ -32,6 +33,7 @@ DEFAULTS = dict(
     max_test=None,          # stratified subset of the evaluation split (None = all)
     classes=None,           # keep only these classes, relabelled 0..k-1
     valid_frac=0.1,         # fraction of train held out as the noisy valid split (0: train on all, select="last")
+    data_source=None,       # the task's data set: None = what published runs read; fewrel: "train_wiki" (64 relations)
     max_length=128,         # text: tokens per example
     metric=None,            # accuracy | mcc | f1 (None = the task's own)
     method="ce",            # nkdlib.methods.METHODS
@@ -61,7 +63,7 @@ DEFAULTS = dict(
 )
 
 # Config keys added after results/small was published -> the value every earlier run had
-ADDED = {}
+ADDED = {"data_source": None}
 DATA_KEYS = TASK_KEYS + ("max_length",)   # what a teacher shares with its student
 # what Self-KD's teacher copies from its student: it is the Finetune run of the same settings
 OPTIM_KEYS = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
@@ -108,12 +110,12 @@ def make_config(**overrides) -> dict:
     cfg = plain({**copy.deepcopy(DEFAULTS), **overrides})
     if isinstance(cfg["models"], str):
         cfg["models"] = [cfg["models"]]
+    if cfg["noise_rate"] == 0 and cfg["noise"] in NOISE_KINDS:
+        cfg["noise"] = DEFAULTS["noise"]   # no label changes: the same run whatever the kind
     _check(cfg)
     for key, (kind, _, _) in _CHECKS.items():
         if kind == _REAL and cfg[key] is not None:
             cfg[key] = float(cfg[key])
-    if cfg["noise_rate"] == 0:
-        cfg["noise"] = DEFAULTS["noise"]   # no label changes: the same run whatever the kind
     cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
     if cfg["method"] == "self_kd" and cfg["teacher"] is None:
         # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
@@ -187,6 +189,21 @@ def _check(cfg):
         if not 1 <= held < cfg["max_train"]:
             raise ValueError(f"config max_train={cfg['max_train']} with valid_frac={cfg['valid_frac']} holds out "
                              f"{held} valid examples; need at least 1 and fewer than max_train")
+    check_data_source(cfg["task"], cfg["data_source"])   # also: the task exists
+    classes, num_classes = cfg["classes"], TASKS[cfg["task"]].size[2]
+    if classes is not None and (not isinstance(classes, list) or not classes
+                                or not all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
+                                or len(set(classes)) != len(classes) or not all(0 <= c < num_classes for c in classes)):
+        raise ValueError(f"config classes={classes!r} must be None or a non-empty list of distinct class indices "
+                         f"in [0, {num_classes}) of task {cfg['task']!r}")
+    method = METHODS.get(cfg["method"])   # an unknown name: method_hp names it and the known ones
+    if method is not None and method.needs_teacher and cfg["teacher"] is None and cfg["method"] != "self_kd":
+        raise ValueError(f"config method={cfg['method']!r} needs teacher= (a config: nkdlib.config.teacher_config)")
+    if isinstance(cfg["teacher"], dict):   # its logits are indexed by our training rows: same data, same rows
+        differ = {k: (cfg["teacher"].get(k), cfg[k]) for k in DATA_KEYS if cfg["teacher"].get(k) != cfg[k]}
+        if differ:
+            raise ValueError(f"config teacher's data settings differ from the student's (teacher, student): {differ}; "
+                             "a teacher must be trained on exactly the student's data (teacher_config)")
     if cfg["valid_frac"] == 0 and cfg["select"] == "valid":
         raise ValueError("config select='valid' needs a valid split: with valid_frac=0 use select='last'")
     for key in ("teacher", "init_from"):

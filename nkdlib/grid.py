@@ -44,7 +44,7 @@ def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | 
 
 
 def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus_per_run: float = 1.0,
-             address: str | None = None, data_dir=None, device=None, quiet=False, compile=False,
+             address: str | None = None, data_dir=None, device=None, quiet=False, compile=False, sync_free=False,
              tensorboard=None) -> pd.DataFrame:
     """Run every job under `root` (reusing finished runs) and return one row per job: its
     labels, then the run's flattened config and metrics (nkdlib.runs.gather columns).
@@ -58,7 +58,7 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
     if not jobs:
         raise ValueError("run_many got no jobs (an empty seed list?)")
     order = in_order([job["config"] for job in jobs])
-    kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile,
+    kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile, sync_free=sync_free,
                   tensorboard=tensorboard)
     bar = progress.bar(total=len(order), desc="runs", unit="run", disable=quiet)
     failures = {}

@@ -301,12 +301,12 @@ def _cmd_masks(p_a, p_b, threshold):
 
 
 def cmd_selected(p_a, p_b, threshold):
-    """(n_b2a, n_a2b): how many samples B passes to A (H(p_B) < χ) and A to B (H(p_A) < χ).
+    """(n_b2a, n_a2b): how many samples B passes to A (H(p_B) < χ) and A to B (H(p_A) < χ), 0-d tensors.
 
     The conditions of CMD eq. 8-9; the counts of CMD Fig. 2.
     """
     to_a, to_b = _cmd_masks(p_a, p_b, threshold)
-    return int(to_a.sum()), int(to_b.sum())
+    return to_a.sum(), to_b.sum()   # 0-d tensors: no host sync per step
 
 
 def cmd_losses(q_a, q_b, p_a, p_b, threshold):

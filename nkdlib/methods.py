@@ -99,7 +99,8 @@ class Method:
         self.counts = {}
 
     def count(self, name, value):
-        self.counts[name] = self.counts.get(name, 0) + int(value)
+        """Add to an epoch counter; value may be a device tensor (read once, at the epoch's end)."""
+        self.counts[name] = self.counts.get(name, 0) + value
 
     def on_epoch_start(self, run: RunView, epoch: int) -> torch.Tensor | None:
         """Hook before an epoch's first batch; returns new (N,) training labels or None."""
@@ -110,7 +111,8 @@ class Method:
 
     def epoch_stats(self) -> dict:
         """Extra history columns for the epoch just finished; resets the counters."""
-        stats, self.counts = self.counts, {}
+        stats = {k: int(v) if isinstance(v, torch.Tensor) else v for k, v in self.counts.items()}
+        self.counts = {}
         return stats
 
     def state_dict(self) -> dict:
@@ -325,7 +327,7 @@ class CMD(SelfTarget):
         self.count("passed_a2b", n_a2b)
         self.chi = chi
         for k, p in enumerate(probs):
-            self.entropies[k].append(L.entropy(p.detach()).cpu())
+            self.entropies[k].append(L.entropy(p.detach()))
         if self.hp["form"] == "mean":
             return list(L.cmd_mean_losses(targets[0], targets[1], probs[0], probs[1], chi))
         b2a, a2b = L.cmd_losses(targets[0], targets[1], probs[0], probs[1], chi)
@@ -337,7 +339,8 @@ class CMD(SelfTarget):
         stats["chi"] = self.chi
         for k, values in enumerate(self.entropies):
             if values:
-                q = torch.quantile(torch.cat(values), torch.tensor(self.QUANTILES))
+                values = torch.cat(values).float()
+                q = torch.quantile(values, torch.tensor(self.QUANTILES, device=values.device)).cpu()
                 stats.update({f"entropy_q{round(100 * p)}_{k}": float(v) for p, v in zip(self.QUANTILES, q)})
         self.entropies = [[], []]
         return stats

@@ -177,4 +177,4 @@ def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> p
         diff = pair["a"] - pair["b"]
         out.append({by: label, "n": len(pair), "mean": pair["a"].mean(), "Δ": diff.mean(),
                     "wins": f"{(diff > 0).sum()}/{len(pair)}", "p": wilcoxon_p(pair["a"], pair["b"])})
-    return pd.DataFrame(out).set_index(by).round(3)
+    return pd.DataFrame(out).set_index(by).round(4)

@@ -1,6 +1,7 @@
 """Run store: one directory per training run, keyed by a hash of its full config.
 
     <root>/<method>-<key>/config.json       the config that produced the run
+                          data.json         what data was read: files with their sha256, or hub id and revision
                           history.csv       one row per epoch
                           steps.csv         per-step test loss (only when asked for)
                           logits_train.npy  the main model's selected logits on the train split
@@ -36,7 +37,7 @@ from filelock import FileLock
 from .config import key_view, with_defaults
 from .files import atomic_write
 
-FILES = ("config.json", "history.csv", "steps.csv", "logits_train.npy", "model.pt")
+FILES = ("config.json", "data.json", "history.csv", "steps.csv", "logits_train.npy", "model.pt")
 OPTIONAL = ("logits_train.npy", "model.pt")   # large: published run stores (results/) leave them out
 
 

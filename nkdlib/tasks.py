@@ -6,7 +6,8 @@
 `make_task` runs the steps below in that order; each is a function of its own. Train
 is corrupted with `seed`, valid with `seed + 1`, test stays clean (noisy-KD §4.1: 10%
 of train held out as validation, with the same noise). `task_for(cfg)` is the same
-for a training config, cached in-process.
+for a training config, cached in-process. Non-finite input features are refused at
+once, and every Task says what was read (Task.provenance).
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from . import datasets
 from .noise import corrupt_labels
 
-TASK_KEYS = ("task", "noise", "noise_rate", "seed", "max_train", "max_test", "classes", "valid_frac")
+TASK_KEYS = ("task", "noise", "noise_rate", "seed", "max_train", "max_test", "classes", "valid_frac", "data_source")
 FEWREL_SPLIT = (500, 100, 100)  # label-reg appendix B.1: train / dev / test per relation and seed
 
 
@@ -39,7 +40,9 @@ class Split:
 @dataclass
 class Task:
     """A task ready for training: noisy train / valid, clean test, and the data set's
-    official dev split (clean) where it has one besides test (SST-5), else None."""
+    official dev split (clean) where it has one besides test (SST-5), else None.
+    provenance: what was read (nkdlib.datasets.Raw.provenance), e.g. {"source": "local",
+    "files": {path relative to the data folder: sha256}}; None when not reported."""
 
     name: str
     kind: str  # "text" | "image" | "vector"
@@ -50,13 +53,14 @@ class Task:
     valid: Split
     test: Split
     dev: Split | None = None
+    provenance: dict | None = None
 
 
 def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0, valid_frac=0.1,
-              max_train=None, max_test=None, classes=None, source="auto"):
+              max_train=None, max_test=None, classes=None, source="auto", data_source=None):
     """Task `name` (one of nkdlib.datasets.TASKS) split into noisy train / valid and clean test.
 
-    data_dir, source: where to read the data (see nkdlib.datasets.read).
+    data_dir, source, data_source: where and what to read (see nkdlib.datasets.read).
     seed: drives the max_train subset, the valid split and the noise (train: seed,
         valid: seed + 1); FewRel's per-relation split too.
     noise, noise_rate: passed to `corrupt_labels` (exactly round(rate * N) flips).
@@ -68,7 +72,8 @@ def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0,
     """
     if not 0.0 <= valid_frac < 1.0:
         raise ValueError(f"valid_frac must be in [0, 1), got {valid_frac}")
-    raw = datasets.read(name, data_dir, source)
+    raw = datasets.read(name, data_dir, source, data_source)
+    check_finite(name, raw)
     train, valid, test = protocol_splits(raw, seed)
     label_names, (train, valid, test, dev) = select_classes(raw.label_names, classes, train, valid, test, raw.dev)
     n_train = len(train[1])
@@ -83,7 +88,7 @@ def make_task(name, data_dir=None, *, seed=0, noise="symmetric", noise_rate=0.0,
     return Task(name, datasets.TASKS[name].kind, k, list(label_names), datasets.TASKS[name].metric,
                 train=corrupt(train, k, noise, noise_rate, seed),
                 valid=corrupt(valid, k, noise, noise_rate, seed + 1),
-                test=clean(test), dev=None if dev is None else clean(dev))
+                test=clean(test), dev=None if dev is None else clean(dev), provenance=raw.provenance)
 
 
 _TASKS = {}
@@ -91,8 +96,10 @@ _TASKS = {}
 
 def task_for(cfg: dict, data_dir=None) -> Task:
     """make_task for a training config's TASK_KEYS. Cached in-process: equal keys and
-    data_dir give the same Task object, so callers must not modify it."""
+    data folder (data_dir, default $NKD_DATA_DIR or ../shared/data, resolved) give the
+    same Task object, so callers must not modify it."""
     args = {k: cfg[k] for k in TASK_KEYS}
+    data_dir = datasets.resolve_data_dir(data_dir)  # NKD_DATA_DIR may change within a process
     key = repr((sorted(args.items()), data_dir))  # repr: classes may be a list
     if key not in _TASKS:
         _TASKS[key] = make_task(args.pop("task"), data_dir, **args)
@@ -101,6 +108,17 @@ def task_for(cfg: dict, data_dir=None) -> Task:
 
 # ----------------------------------------------------------------------------- the steps
 # (x, y) pairs throughout: x a list or an array indexed along axis 0, y (N,) int64.
+
+
+def check_finite(name, raw):
+    """ValueError naming the task and split when float inputs (vectors) hold NaN or inf:
+    they would train and score as a normal run with NaN losses."""
+    for split, xy in (("train", raw.train), ("test", raw.test), ("dev", raw.dev)):
+        x = None if xy is None else xy[0]   # texts are lists, images uint8: only float arrays can hold NaN
+        if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+            bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+            raise ValueError(f"task {name!r}, {split} split: {len(bad)} example(s) with non-finite input "
+                             f"features (first at index {bad[0]}); inputs must be finite numbers")
 
 
 def protocol_splits(raw, seed):

@@ -41,8 +41,11 @@ class Best(NamedTuple):
 class Trainer:
     """State of one run: models, optimisers, schedules, labels, method; see `fit`."""
 
-    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None):
+    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None, sync_free=False):
         self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
+        # sync_free (a GPU lever, opt-in): losses summed on the device and checked once per
+        # epoch, no per-step progress value; train_loss then differs in its last bits
+        self.sync_free = sync_free
         self.channels_last = cfg["precision"] == "bf16"   # with bf16: convolutions in channels-last order
         self.metric = cfg["metric"] or task.metric
         self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"])
@@ -126,7 +129,7 @@ class Trainer:
         labels = self.method.on_epoch_start(self.view(), epoch)
         if labels is not None:   # label refinement
             self.labels = labels.to(self.device)
-        totals = [0.0] * len(self.models)
+        totals = [torch.zeros((), device=self.device) if self.sync_free else 0.0 for _ in self.models]
         bar = progress.bar(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
         for b in bar:
             idx = order[b * cfg["batch_size"]:(b + 1) * cfg["batch_size"]]
@@ -149,12 +152,15 @@ class Trainer:
                 self.optimizers[k].zero_grad(set_to_none=True)
                 if cfg["schedule"] == "linear":
                     self.schedules[k].step()
-                totals[k] += self._checked(loss, k)
+                totals[k] += loss.detach() if self.sync_free else self._checked(loss, k)
             if cfg["eval_steps"] and self.step % cfg["eval_steps"] == 0:
                 k, y = self.method.main, torch.as_tensor(self.task.test.y)
                 self.steps_log.append({"step": self.step, "epoch": epoch,
                                        "test_loss": F.cross_entropy(self.predict(k, "test"), y).item()})
-            bar.set_postfix(loss=f"{losses[self.method.main].item():.3f}" if losses[self.method.main] is not None else "-")
+            if not self.sync_free:
+                bar.set_postfix(loss=f"{losses[self.method.main].item():.3f}" if losses[self.method.main] is not None else "-")
+        if self.sync_free:   # one host sync per epoch; a NaN or inf anywhere makes the sum so
+            totals = [self._checked(t, k) for k, t in enumerate(totals)]
         if cfg["schedule"] == "step":
             for s in self.schedules:
                 s.step()
@@ -277,7 +283,8 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None) -> dict:
+def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None,
+        sync_free=False) -> dict:
     """Train the run `cfg` under `root` and return its final metrics. A finished run is read
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
@@ -298,12 +305,12 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
             raise RunFailed(f"run {store.path.name} failed before: {store.failure['reason']} "
                             f"(delete {store.path} to retry)")
         device = device or default_device()
-        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile)
+        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free)
         teacher_logits = None
         if METHODS[cfg["method"]].needs_teacher:
             run(cfg["teacher"], root, **needs)
             teacher_logits = RunDir(root, cfg["teacher"]).load_array("logits_train.npy")
-        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits)
+        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits, sync_free)
         if cfg["init_from"] is not None:
             run(cfg["init_from"], root, **needs)
             load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
@@ -311,6 +318,7 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
         if state is not None:
             trainer.load_state_dict(state)
         store.write_json("config.json", cfg)
+        store.write_json("data.json", trainer.task.provenance)   # which files (with hashes) or hub revision
         if tensorboard is not None:   # <folder>/<method>/<run>, its config as text beside the curves
             from torch.utils.tensorboard import SummaryWriter   # optional: needs the tensorboard package
             trainer.writer = SummaryWriter(str(Path(tensorboard) / cfg["method"] / store.path.name))
@@ -329,6 +337,7 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
         if trainer.steps_log:
             store.write_csv("steps.csv", trainer.steps_log)
         metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
+        metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free}   # what trained it
         store.finish(metrics)
         return metrics
 

@@ -5,7 +5,6 @@ import pytest
 from helpers import cfg
 from nkdlib.config import make_config
 from nkdlib.runs import config_key
-from nkdlib.train import run
 
 
 @pytest.mark.parametrize("key, value, message", [
@@ -61,11 +60,6 @@ def test_numpy_scalars_give_the_same_run_key_as_python_numbers():
     assert type(a["seed"]) is int
 
 
-def test_method_needing_a_teacher_says_so(tmp_path):
-    with pytest.raises(ValueError, match="needs a teacher"):
-        run(cfg(method="kd"), tmp_path, quiet=True)
-
-
 def test_self_kd_teacher_is_the_finetune_run_of_the_same_settings():
     settings = dict(task="digits", models=["mlp"], seed=4, noise_rate=0.2, lr=0.05, metric="f1",
                     select="last", progress="step", epochs=3)
@@ -102,3 +96,26 @@ def test_integers_for_real_values_key_like_floats():
 def test_a_run_at_noise_rate_zero_is_the_same_run_whatever_the_noise_kind():
     assert config_key(cfg(noise_rate=0.0, noise="uniform")) == config_key(cfg(noise_rate=0.0, noise="pairflip"))
     assert config_key(cfg(noise_rate=0.2, noise="uniform")) != config_key(cfg(noise_rate=0.2, noise="pairflip"))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(classes=[]), r"classes=\[\] must be None or a non-empty list of distinct class indices in \[0, 10\)"),
+    (dict(classes=[99]), r"classes=\[99\] must be None or a non-empty list"),
+    (dict(classes=[1, 1]), r"classes=\[1, 1\] must be None or a non-empty list of distinct"),
+    (dict(classes="01"), r"classes='01' must be None or a non-empty list"),
+    (dict(task="digitz"), r"unknown task 'digitz'; known tasks: cola"),
+    (dict(method="kd"), r"method='kd' needs teacher="),
+])
+def test_configs_that_used_to_fail_later_are_refused_when_made(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        cfg(**overrides)
+
+
+@pytest.mark.parametrize("key, value", [("seed", 1), ("max_train", 500), ("noise_rate", 0.2)])
+def test_a_teacher_on_other_data_than_its_student_is_refused(key, value):
+    """Its logits are indexed by the student's training rows: other data means misaligned targets."""
+    from nkdlib.config import teacher_config
+    teacher = teacher_config(cfg(**{key: value}), ["mlp"])
+    with pytest.raises(ValueError, match=f"teacher's data settings differ from the student's .*'{key}'"):
+        cfg(method="kd", teacher=teacher)
+    cfg(method="kd", teacher=teacher_config(cfg(), ["mlp"]))   # the same data: fine

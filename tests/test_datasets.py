@@ -1,12 +1,14 @@
 """nkdlib.datasets: each reader on hand-written files, and on the real offline data when present."""
 
+import hashlib
 import json
 
 import numpy as np
 import pytest
 
-from nkdlib import datasets
-from nkdlib.datasets import cifar, fewrel, sst5
+from nkdlib import datasets, tasks
+from nkdlib.config import key_view, make_config, teacher_config
+from nkdlib.datasets import base, cifar, fewrel, glue, sst5
 
 # ----------------------------------------------------------------------------- GLUE
 
@@ -90,6 +92,26 @@ def test_glue_malformed_row_names_file_and_line(glue_dir, row, complaint):
         datasets.read("rte", glue_dir, source="local")
 
 
+@pytest.mark.parametrize("file", ["train.tsv", "dev.tsv"])
+def test_glue_header_only_file_is_an_error_naming_it(glue_dir, file):
+    _tsv(glue_dir / "glue" / "RTE" / file, ["index", "sentence1", "sentence2", "label"], [])
+    with pytest.raises(ValueError, match=rf"RTE/{file}: no data rows; an empty split is not allowed"):
+        datasets.read("rte", glue_dir, source="local")
+
+
+def test_not_utf8_names_file_and_line(glue_dir, tmp_path):
+    path = glue_dir / "glue" / "SST-2" / "train.tsv"
+    lines = path.read_bytes().splitlines()
+    lines[5] = b"caf\xe9 latin-1\t1"  # line 6
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(ValueError, match=r"SST-2/train\.tsv, line 6: byte 0xe9 is not UTF-8 .*must be UTF-8"):
+        datasets.read("sst2", glue_dir, source="local")
+    trees = tmp_path / "trees.txt"  # the other text readers say the same
+    trees.write_bytes(TREES[0].encode() + b"\n(2 (2 caf\xe9))\n")
+    with pytest.raises(ValueError, match=r"trees\.txt, line 2: byte 0xe9 is not UTF-8"):
+        sst5.read_trees(trees)
+
+
 def test_glue_missing_column_in_header(glue_dir):
     _tsv(glue_dir / "glue" / "SST-2" / "train.tsv", ["text", "label"], [["x", 0]])
     with pytest.raises(ValueError, match=r"SST-2/train\.tsv, line 1: .*lacks column\(s\) \['sentence'\]"):
@@ -114,7 +136,7 @@ def test_unknown_names_and_offline_only_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="CIFAR-100 is not available offline"):
         datasets.read("cifar100", tmp_path, source="local")
     # auto: no local FewRel, and FewRel has no hub route -> both reasons in one message
-    with pytest.raises(RuntimeError, match=r"fewrel: no local data .*train_wiki\.json nor .*val_wiki\.json.*and no hub"):
+    with pytest.raises(RuntimeError, match=r"fewrel: no local data .*fewrel/val_wiki\.json not found.*and no hub"):
         datasets.read("fewrel", tmp_path)
 
 
@@ -161,6 +183,12 @@ def test_sst5_dev_split_when_present(tmp_path):
     assert datasets.read("sst5", _sst5_dir(tmp_path / "b", dev=False), source="local").dev is None
 
 
+def test_sst5_empty_file_is_an_error_naming_it(tmp_path):
+    (_sst5_dir(tmp_path) / "sst5" / "test.txt").write_text("")
+    with pytest.raises(ValueError, match=r"sst5/test\.txt: no trees; an empty split is not allowed"):
+        datasets.read("sst5", tmp_path, source="local")
+
+
 def test_sst5_bad_tree_names_file_and_line(tmp_path):
     path = tmp_path / "test.txt"
     path.write_text(TREES[0] + "\n(3 (2 unbalanced)\n")
@@ -197,10 +225,38 @@ def test_fewrel_text_is_context_head_tail(tmp_path):
     np.testing.assert_array_equal(y, [0, 0, 0, 1, 1, 1])
 
 
-def test_fewrel_prefers_train_wiki(tmp_path):
+def test_fewrel_data_source_chooses_the_file_and_never_falls_back(tmp_path):
+    _fewrel_dir(tmp_path, "val_wiki.json", ("P1", "P2"))
+    with pytest.raises(FileNotFoundError, match=r"fewrel/train_wiki\.json not found"):
+        datasets.read("fewrel", tmp_path, source="local", data_source="train_wiki")
+    _fewrel_dir(tmp_path, "train_wiki.json", ("P1", "P2", "P3"))
+    assert len(datasets.read("fewrel", tmp_path, source="local").label_names) == 2   # None: val_wiki, as published
+    assert len(datasets.read("fewrel", tmp_path, source="local", data_source="train_wiki").label_names) == 3
+
+
+def test_data_source_is_a_checked_config_key_threaded_to_the_task(tmp_path, monkeypatch):
+    for task, bad, allowed in (("sst2", "train_wiki", r"\[None\]"), ("fewrel", "val_wiki", r"\[None, 'train_wiki'\]")):
+        with pytest.raises(ValueError, match=rf"data_source='{bad}' is not allowed for task '{task}'; choose one of "
+                                             rf"{allowed}"):
+            make_config(task=task, data_source=bad)
+    with pytest.raises(ValueError, match=r"data_source='train_wiki' is not allowed for task 'digits'"):
+        datasets.read("digits", data_source="train_wiki")
+    cfg = make_config(task="fewrel", data_source="train_wiki")
+    assert "data_source" not in key_view(make_config(task="fewrel"))   # published run names unchanged
+    assert key_view(cfg)["data_source"] == "train_wiki"
+    assert teacher_config(cfg, ["mlp"])["data_source"] == "train_wiki"   # a teacher reads its student's data
+    monkeypatch.setattr(tasks, "FEWREL_SPLIT", (1, 1, 1))
     _fewrel_dir(tmp_path, "val_wiki.json", ("P1", "P2"))
     _fewrel_dir(tmp_path, "train_wiki.json", ("P1", "P2", "P3"))
-    assert len(fewrel.read_local(tmp_path).label_names) == 3
+    assert tasks.task_for(cfg, tmp_path).num_classes == 3
+    assert tasks.task_for(make_config(task="fewrel"), tmp_path).num_classes == 2
+
+
+@pytest.mark.parametrize("text", ["{}", '{"P1": []}'])
+def test_fewrel_without_instances_is_an_error_naming_the_file(tmp_path, text):
+    (_fewrel_dir(tmp_path) / "fewrel" / "val_wiki.json").write_text(text)
+    with pytest.raises(ValueError, match=r"fewrel/val_wiki\.json: no instances; an empty split is not allowed"):
+        datasets.read("fewrel", tmp_path, source="local")
 
 
 def test_fewrel_malformed_instance(tmp_path):
@@ -210,6 +266,47 @@ def test_fewrel_malformed_instance(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match=r"val_wiki\.json: relation P2, instance 1: malformed"):
         fewrel.read_json(path)
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_local_provenance_hashes_every_file_read_once_per_process(glue_dir, tmp_path):
+    assert datasets.read("mnli_mm", glue_dir, source="local").provenance == {"source": "local", "files": {
+        f"glue/MNLI/{f}": _sha(glue_dir / "glue" / "MNLI" / f) for f in ("train.tsv", "dev_mismatched.tsv")}}
+    assert datasets.read("rte", glue_dir / "glue", source="local").provenance["files"].keys() == {
+        "RTE/train.tsv", "RTE/dev.tsv"}   # relative to the folder given
+    fewrel_files = datasets.read("fewrel", _fewrel_dir(tmp_path), source="local").provenance["files"]
+    assert fewrel_files == {f"fewrel/{f}": _sha(tmp_path / "fewrel" / f) for f in ("val_wiki.json", "pid2name.json")}
+    assert datasets.read("digits").provenance == {"source": "sklearn"}
+    before = base._sha256.cache_info()
+    datasets.read("mnli", glue_dir, source="local")   # train.tsv again: from the cache
+    after = base._sha256.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+
+
+@pytest.mark.parametrize("module, name", [(glue, "sst2"), (sst5, None)])
+def test_hub_routes_load_a_pinned_revision_and_say_so(monkeypatch, module, name):
+    import datasets as hf   # Hugging Face datasets; the fake below needs no network
+
+    class Split(dict):
+        features = {"label": type("Label", (), {"names": ["negative", "positive"]})}
+
+    calls = []
+
+    def load_dataset(path, config=None, **kw):
+        calls.append((path, kw["revision"]))
+        split = Split(sentence=["a", "b"], text=["a", "b"], label=[0, 1])
+        return {"train": split, "validation": split, "test": split}
+
+    monkeypatch.setattr(hf, "load_dataset", load_dataset)
+    raw = module.read_hub(*([name] if name else []))
+    assert len(module.HUB_REVISION) == 40 and calls == [(module.HUB_DATASET, module.HUB_REVISION)]
+    assert raw.provenance == {"source": "hub", "dataset": module.HUB_DATASET, "revision": module.HUB_REVISION}
 
 
 # ----------------------------------------------------------------------------- the real offline data (../shared/data)
@@ -244,6 +341,9 @@ def test_shared_cifar10_decode_and_cache(shared_data, tmp_path, monkeypatch):
     assert x_train.dtype == np.uint8 and y_train.dtype == np.int64
     assert np.bincount(y_train).tolist() == [5000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
     assert raw.label_names == cifar.CIFAR10_CLASSES
+    sums = dict(line.split()[::-1] for line in (shared_data / "SHA256SUMS").read_text().splitlines())
+    tarball = "cifar10/cifar10-jpeg.tar.gz"
+    assert raw.provenance == {"source": "local", "files": {tarball: sums[f"./{tarball}"]}}
     # a second load reads the .npz: decoding again would fail
     assert [p.name for p in tmp_path.iterdir()] == [next(tmp_path.glob("cifar10-jpeg-*.npz")).name]
     monkeypatch.setattr(cifar, "decode", lambda tarball: pytest.fail("decoded twice"))

@@ -16,9 +16,10 @@ from nkdlib.train import Trainer, run
 
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_every_method_trains(method, tmp_path):
-    config = cfg(method=method, epochs=4)
+    teacher = None
     if method in ("kd", "kd_sym"):
-        config["teacher"] = teacher_config(config, ["mlp"], **{k: BASE[k] for k in ("width", "optimizer", "lr", "epochs")})
+        teacher = teacher_config(cfg(epochs=4), ["mlp"], **{k: BASE[k] for k in ("width", "optimizer", "lr", "epochs")})
+    config = cfg(method=method, epochs=4, teacher=teacher)
     metrics = run(config, tmp_path, quiet=True)
     frame = history(tmp_path, config)
     assert len(frame) == 4 and metrics["epochs_run"] == 4

@@ -243,7 +243,8 @@ def test_quote_is_in_the_paper(name, what, expected, paper, quote):
 def test_every_table_is_checked_and_named_by_its_key():
     assert set(TABLES) == set(NOISY_KD) | set(LABEL_REG) | set(CMD)
     assert all(t.name == name for name, t in TABLES.items())
-    assert set(TABLES) == {c[0] for c in CHECKS}
+    paper = {name for name, t in TABLES.items() if not t.source.startswith("ours:")}   # ours: our ablations
+    assert paper <= {c[0] for c in CHECKS} <= set(TABLES)
 
 
 @pytest.mark.parametrize("name", TABLES)

@@ -244,7 +244,8 @@ def test_leftovers_of_an_interrupted_write_are_cleaned_when_the_run_is_next_touc
     for name in ("checkpoint.1f3a.tmp.pt", "history.9c2e.tmp.csv", "checkpoint.pt", "checkpoint.json"):
         (path / name).write_bytes(b"left by a process stopped between write and rename")
     run(config, tmp_path, quiet=True)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "history.csv", "logits_train.npy", "metrics.json"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "data.json", "history.csv", "logits_train.npy",
+                                                      "metrics.json"]
     unfinished = cfg(seed=1)   # in an unfinished run, under its lock, before training
     upath = runs.RunDir(tmp_path, unfinished).path
     upath.mkdir()
@@ -264,3 +265,18 @@ def test_a_finished_run_is_reused_without_taking_its_lock(tmp_path, monkeypatch)
     assert run(config, tmp_path, quiet=True) == expected
     with pytest.raises(PermissionError):   # an unfinished run still needs its lock
         run(cfg(seed=3), tmp_path, quiet=True)
+
+
+def test_the_run_records_which_data_it_read(tmp_path, shared_data):
+    """Provenance beside the config (not in the run key): files and their sha256, or the source."""
+    run(cfg(), tmp_path, quiet=True)
+    assert json.loads((runs.RunDir(tmp_path, cfg()).path / "data.json").read_text()) == {"source": "sklearn"}
+    text = cfg(task="rte", models=["tiny-bert"], max_train=40, max_test=20, max_length=16, epochs=1, noise_rate=0.0)
+    run(text, tmp_path, data_dir=shared_data, quiet=True)
+    store = runs.RunDir(tmp_path, text)
+    data = json.loads((store.path / "data.json").read_text())
+    sums = dict(reversed(line.split()) for line in (shared_data / "SHA256SUMS").read_text().splitlines())
+    assert data["source"] == "local" and data["files"]
+    assert all(sums[f"./glue/{name}" if not name.startswith("glue/") else f"./{name}"] == digest
+               for name, digest in data["files"].items())
+    assert "data.json" in json.loads((store.path / "metrics.json").read_text())["files"]   # covered by the hashes

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nkdlib import datasets, tasks
+from nkdlib.config import make_config
 from nkdlib.datasets import Raw
 from nkdlib.noise import corrupt_labels
 from nkdlib.tasks import make_task, task_for
@@ -71,6 +72,18 @@ def test_valid_frac_zero_trains_on_all(fake_read, name, x):
         assert task.valid.x == []
     else:
         assert task.valid.x.shape == (0, 64) and task.valid.x.dtype == np.float32
+
+
+@pytest.mark.parametrize("split", ["train", "test", "dev"])
+def test_non_finite_inputs_are_refused_naming_task_and_split(fake_read, split):
+    x, y = np.zeros((20, 3), dtype=np.float32), np.arange(20) % 2
+    bad = x.copy()
+    bad[7, 1] = np.nan
+    bad[9, 0] = np.inf
+    fake_read(Raw(("a", "b"), **{"train": (x, y), "test": (x, y), "dev": (x, y), split: (bad, y)}))
+    with pytest.raises(ValueError, match=rf"task 'digits', {split} split: 2 example\(s\) with non-finite input "
+                                         r"features \(first at index 7\)"):
+        make_task("digits")
 
 
 def test_bad_valid_frac():
@@ -170,6 +183,17 @@ def test_shared_fewrel_protocol(shared_data):
         assert np.bincount(split.y_true).tolist() == [per_class] * 16
 
 
+@pytest.mark.parametrize("name, files", [
+    ("rte", ["glue/RTE/train.tsv", "glue/RTE/dev.tsv"]),
+    ("sst5", ["sst5/train.txt", "sst5/test.txt", "sst5/dev.txt"]),
+    ("fewrel", ["fewrel/val_wiki.json", "fewrel/pid2name.json"]),
+])
+def test_shared_provenance_matches_the_published_checksums(shared_data, name, files):
+    sums = dict(line.split()[::-1] for line in (shared_data / "SHA256SUMS").read_text().splitlines())
+    task = make_task(name, shared_data, source="local")
+    assert task.provenance == {"source": "local", "files": {f: sums[f"./{f}"] for f in files}}
+
+
 def test_shared_cifar10_classes(shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("NKD_CACHE_DIR", str(tmp_path))
     names = datasets.cifar.CIFAR10_CLASSES
@@ -185,7 +209,7 @@ def test_shared_cifar10_classes(shared_data, tmp_path, monkeypatch):
 
 def test_task_for_caches_on_the_data_keys():
     cfg = dict(task="digits", noise="symmetric", noise_rate=0.2, seed=1, max_train=300, max_test=None,
-               classes=None, valid_frac=0.1, lr=0.1)
+               classes=None, valid_frac=0.1, data_source=None, lr=0.1)
     task = task_for(cfg)
     assert task_for({**cfg, "lr": 0.5}) is task  # not a data key
     assert task_for({**cfg, "seed": 2}) is not task and task_for({**cfg, "valid_frac": 0.0}) is not task
@@ -194,3 +218,17 @@ def test_task_for_caches_on_the_data_keys():
     np.testing.assert_array_equal(task.valid.x, ref.valid.x)
     assert len(task_for({**cfg, "valid_frac": 0.0}).valid) == 0
     assert task_for({**cfg, "classes": [3, 1]}) is task_for({**cfg, "classes": [3, 1]})
+
+
+def test_task_for_follows_nkd_data_dir(tmp_path, monkeypatch):
+    for tag in ("a", "b"):
+        folder = tmp_path / tag / "glue" / "SST-2"
+        folder.mkdir(parents=True)
+        for split in ("train", "dev"):
+            rows = "".join(f"{tag} {split} {i}\t{i % 2}\n" for i in range(20))
+            (folder / f"{split}.tsv").write_text("sentence\tlabel\n" + rows)
+    cfg = make_config(task="sst2")
+    for tag in ("a", "b", "a"):
+        monkeypatch.setenv("NKD_DATA_DIR", str(tmp_path / tag))
+        assert task_for(cfg).test.x[0] == f"{tag} dev 0"
+    assert task_for(cfg) is task_for(cfg, tmp_path / "a")   # the same folder, however it is given

@@ -3,7 +3,7 @@
 Local file (CIFAR-10 only): <data_dir>/cifar10/cifar10-jpeg.tar.gz, JPEGs laid out as
 train/<class>/NNNN.jpg and test/<class>/NNNN.jpg; decoded once into an .npz in the
 cache dir. CIFAR-100 is not available offline. Hub: torchvision's download, into the
-cache dir. x: uint8 (N, 32, 32, 3).
+cache dir, of a fixed archive it checks by MD5. x: uint8 (N, 32, 32, 3).
 """
 
 import io
@@ -12,7 +12,7 @@ import tarfile
 import numpy as np
 
 from ..files import atomic_write, cache_dir
-from .base import LOCAL_HOW, Raw, from_hub, need
+from .base import LOCAL_HOW, Raw, from_hub, local_provenance, need
 
 SIZES = {"cifar10": (50000, 10000, 10), "cifar100": (50000, 10000, 100)}   # train, test, classes
 CIFAR10_CLASSES = (
@@ -66,7 +66,8 @@ def read_local(name, data_dir):
         cache.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cache, lambda tmp: np.savez(tmp, **arrays))
     with np.load(cache) as z:
-        return Raw(CIFAR10_CLASSES, (z["x_train"], z["y_train"]), (z["x_test"], z["y_test"]))
+        return Raw(CIFAR10_CLASSES, (z["x_train"], z["y_train"]), (z["x_test"], z["y_test"]),
+                   provenance=local_provenance(data_dir, tarball))   # the archive the .npz was decoded from
 
 
 def read_hub(name):
@@ -81,4 +82,5 @@ def read_hub(name):
     def part(d):  # d.data: uint8 (N, 32, 32, 3)
         return d.data, np.array(d.targets, dtype=np.int64)
 
-    return Raw(tuple(train.classes), part(train), part(test))
+    provenance = {"source": "torchvision", "dataset": cls.__name__, "url": cls.url, "md5": cls.tgz_md5}
+    return Raw(tuple(train.classes), part(train), part(test), provenance=provenance)

@@ -20,4 +20,5 @@ def read(data_dir=None):
     x, y = (d.data / 16.0).astype(np.float32), d.target.astype(np.int64)
     train, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
     train, test = np.sort(train), np.sort(test)
-    return Raw(tuple(str(c) for c in d.target_names), (x[train], y[train]), (x[test], y[test]))
+    return Raw(tuple(str(c) for c in d.target_names), (x[train], y[train]), (x[test], y[test]),
+               provenance={"source": "sklearn"})

@@ -1,10 +1,11 @@
 """FewRel 1.0 relation classification, as a plain classification task.
 
-Local files: <data_dir>/fewrel/train_wiki.json, the 64 training relations the papers
-use, when present; else val_wiki.json, its 16 validation relations: the small
-stand-in shipped offline (shared/data), with the same 700 instances per relation.
-Both are {relation_id: [{"tokens": [...], "h": [name, id, positions], "t": ...}, ...]};
-pid2name.json beside them, if present, names the relations. No hub route.
+Local files: <data_dir>/fewrel/<file>, the file chosen by the config's data_source (FILES),
+never by what happens to be there: None reads val_wiki.json, its 16 validation relations
+(the stand-in shipped offline in shared/data, 700 instances per relation, what every
+published FewRel run read); "train_wiki" reads train_wiki.json, the 64 training relations
+the papers use. Both are {relation_id: [{"tokens": [...], "h": [name, id, positions],
+"t": ...}, ...]}; pid2name.json beside them, if present, names the relations. No hub route.
 
 x: list[str], one text per instance, as the label-reg paper feeds it: the context
 (tokens joined by spaces), the head entity's name and the tail entity's name,
@@ -13,12 +14,10 @@ concatenated with spaces. There is no fixed test split: nkdlib.tasks re-splits p
 
 import json
 
-import numpy as np
-
-from .base import HOW_TO_GET, LOCAL_HOW, Raw
+from .base import LOCAL_HOW, Raw, labelled, local_provenance, need, read_text
 
 SIZE = (32000, 6400, 64)   # train_wiki: 64 relations x (500 train + 100 test), appendix B.1
-FILES = ("train_wiki.json", "val_wiki.json")  # in order of preference
+FILES = {None: "val_wiki.json", "train_wiki": "train_wiki.json"}   # data_source -> file in <data_dir>/fewrel
 
 
 def text_of(inst):
@@ -28,11 +27,19 @@ def text_of(inst):
     return " ".join((*inst["tokens"], inst["h"][0], inst["t"][0]))  # TypeError unless all text
 
 
+def load_json(path):
+    """The JSON value in path; not UTF-8 or not JSON is a ValueError naming the file."""
+    with read_text(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}, line {e.lineno}: not valid JSON ({e.msg})") from None
+
+
 def read_json(path):
-    """FewRel json -> (label_names, x: list[str], y: (N,) int64), relations sorted by id.
-    Label names come from pid2name.json beside it when present, else the relation ids."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+    """FewRel json -> (relation ids sorted, x: list[str], y: (N,) int64). A file that is not
+    UTF-8 JSON, a malformed instance or no instance at all is a ValueError naming the file."""
+    data = load_json(path)
     rels = sorted(data)
     x, y = [], []
     for label, rel in enumerate(rels):
@@ -42,26 +49,25 @@ def read_json(path):
             except (KeyError, IndexError, TypeError, ValueError) as e:
                 raise ValueError(f"{path}: relation {rel}, instance {k}: malformed ({e!r})") from e
             y.append(label)
-    names_file = path.parent / "pid2name.json"
-    if names_file.is_file():
-        with open(names_file, encoding="utf-8") as f:
-            pid2name = json.load(f)
-        rels = [pid2name[r][0] if r in pid2name else r for r in rels]  # [name, description]
-    return tuple(rels), x, np.array(y, dtype=np.int64)
+    return (tuple(rels), *labelled(path, x, y, "instances"))
 
 
-def read_local(data_dir):
-    """The first of FILES found in <data_dir>/fewrel, as Raw with test None."""
+def read_local(data_dir, data_source=None):
+    """FILES[data_source] in <data_dir>/fewrel as Raw with test None, relations named by
+    pid2name.json beside it when present (else their ids)."""
     folder = data_dir / "fewrel"
-    path = next((folder / f for f in FILES if (folder / f).is_file()), None)
-    if path is None:
-        raise FileNotFoundError(f"neither {folder / FILES[0]} nor {folder / FILES[1]} found; {HOW_TO_GET}")
-    names, x, y = read_json(path)
-    return Raw(names, (x, y), None)
+    files = [need(folder / FILES[data_source])]
+    rels, x, y = read_json(files[0])
+    if (folder / "pid2name.json").is_file():
+        files.append(folder / "pid2name.json")
+        pid2name = load_json(files[1])
+        rels = tuple(pid2name[r][0] if r in pid2name else r for r in rels)  # [name, description]
+    return Raw(rels, (x, y), None, provenance=local_provenance(data_dir, *files))
 
 
 def read_hub():
     raise FileNotFoundError(
-        f"FewRel has no hub route here: download {FILES[0]} (or {FILES[1]}) and pid2name.json from "
-        f"github.com/thunlp/FewRel into <data_dir>/fewrel/ and {LOCAL_HOW}"
+        f"FewRel has no hub route here: download {FILES[None]} (data_source None) or {FILES['train_wiki']} "
+        f"(data_source 'train_wiki') and pid2name.json from github.com/thunlp/FewRel into <data_dir>/fewrel/ "
+        f"and {LOCAL_HOW}"
     )

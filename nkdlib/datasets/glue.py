@@ -2,8 +2,8 @@
 
 Local files: <data_dir>/glue/<Task>/train.tsv and dev.tsv (dev_matched.tsv /
 dev_mismatched.tsv for MNLI), as in the GLUE zip; data_dir may also be the glue folder
-itself. GLUE test labels are hidden, so dev is the test split. Hub: `nyu-mll/glue`.
-x: list[str] for single-sentence tasks, list[tuple[str, str]] for sentence pairs.
+itself. GLUE test labels are hidden, so dev is the test split. Hub: `nyu-mll/glue` at
+HUB_REVISION. x: list[str] for single-sentence tasks, list[tuple[str, str]] for sentence pairs.
 """
 
 import csv
@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..files import cache_dir
-from .base import HOW_TO_GET, Raw, from_hub, need
+from .base import HOW_TO_GET, Raw, from_hub, hub_provenance, labelled, local_provenance, need, read_text
+
+HUB_DATASET = "nyu-mll/glue"
+# the commit of nyu-mll/glue that public code pins (revision= in load_dataset calls and
+# source locks, hf://datasets/nyu-mll/glue@<commit>/... paths, `datasets` cache folders
+# glue/<task>/0.0.0/<commit>): the hub route reads the same files whenever it runs
+HUB_REVISION = "bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c"
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,11 @@ GLUE = {
 def read_tsv(path, cols, label_col, label_map, columns=None):
     """Read a GLUE TSV -> (x, y); x: list[str] (one text column) or list[tuple[str, str]],
     y: (N,) int64. Columns are found by header name; `columns` names them for a
-    header-less file. Any bad row is a ValueError naming file and line."""
+    header-less file. Any bad row, a file that is not UTF-8 or one without data rows is a
+    ValueError naming the file (and line)."""
     x, y = [], []
     # utf-8-sig: some GLUE files (MRPC) start with a byte-order mark before the header
-    with open(path, encoding="utf-8-sig", newline="") as f:
+    with read_text(path, "utf-8-sig") as f:
         rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)  # sentences contain quotes
         header = list(columns) if columns else next(rows, None)
         missing = [c for c in (*cols, label_col) if c not in (header or [])]
@@ -75,7 +82,7 @@ def read_tsv(path, cols, label_col, label_map, columns=None):
             texts = tuple(row[i] for i in text_idx)
             x.append(texts[0] if len(texts) == 1 else texts)
             y.append(label_map[row[label_idx]])
-    return x, np.array(y, dtype=np.int64)
+    return labelled(path, x, y)
 
 
 def read_local(name, data_dir):
@@ -87,10 +94,12 @@ def read_local(name, data_dir):
         raise FileNotFoundError(f"no GLUE {g.folder} folder: tried {tried[0]} and {tried[1]}; {HOW_TO_GET}")
     label_map = {(n if g.named else str(i)): i for i, n in enumerate(g.names)}
 
-    def read(file):
-        return read_tsv(need(folder / file), g.cols, g.label_col, label_map, g.columns)
+    train, test = folder / "train.tsv", folder / g.test_file
 
-    return Raw(g.names, read("train.tsv"), read(g.test_file))
+    def read(path):
+        return read_tsv(need(path), g.cols, g.label_col, label_map, g.columns)
+
+    return Raw(g.names, read(train), read(test), provenance=local_provenance(data_dir, train, test))
 
 
 def read_hub(name):
@@ -99,7 +108,7 @@ def read_hub(name):
 
     g = GLUE[name]
     ds = from_hub(f"GLUE {g.hub_config}", lambda: datasets.load_dataset(
-        "nyu-mll/glue", g.hub_config, cache_dir=str(cache_dir("hf"))))
+        HUB_DATASET, g.hub_config, revision=HUB_REVISION, cache_dir=str(cache_dir("hf"))))
     if tuple(ds["train"].features["label"].names) != g.names:  # never a silently permuted label
         raise ValueError(f"hub GLUE {g.hub_config} labels {ds['train'].features['label'].names} != {g.names}")
 
@@ -108,4 +117,4 @@ def read_hub(name):
         texts = [list(d[c]) for c in g.hub_cols]
         return (texts[0] if len(texts) == 1 else list(zip(*texts))), np.array(list(d["label"]), dtype=np.int64)
 
-    return Raw(g.names, part("train"), part(g.hub_test))
+    return Raw(g.names, part("train"), part(g.hub_test), provenance=hub_provenance(HUB_DATASET, HUB_REVISION))
