@@ -1,6 +1,7 @@
 """Wall time of a grid of 8 short runs: one after another vs two Ray workers, same numbers.
 
     python benchmarks/bench_grid.py                      # CPU: CIFAR-10, 1/8-width ResNet-18
+    python benchmarks/bench_grid.py --task sst2 --train 400 --runs 4   # CPU: SST-2, the MiniLM-L3 student
     python benchmarks/bench_grid.py --device cuda --width 1 --train 20000 --gpus-per-run 1 0.5 0.25
 
 CPU: prints sequential (one thread) / two workers (one thread each), goal >= 1.3, and checks
@@ -15,6 +16,7 @@ import time
 import torch
 
 from nkdlib.config import make_config
+from nkdlib.datasets import TASKS
 from nkdlib.grid import run_many
 
 
@@ -35,12 +37,13 @@ def main():
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--gpus-per-run", type=float, nargs="*", default=[1.0, 0.5, 0.25])
     args = parser.parse_args()
-    jobs = [{"seed": s, "config": make_config(task=args.task, models=["resnet18"], width=args.width,
-                                              max_train=args.train, max_test=500, optimizer="sgd", lr=0.05,
-                                              batch_size=128, epochs=args.epochs, schedule="constant",
-                                              noise_rate=0.4, seed=s, select="last")}
+    text = TASKS[args.task].kind == "text"
+    model = dict(models=["minilm-l3"], max_length=64, optimizer="adamw", lr=1e-4, batch_size=32, precision="bf16") \
+        if text else dict(models=["resnet18"], width=args.width, optimizer="sgd", lr=0.05, batch_size=128)
+    jobs = [{"seed": s, "config": make_config(task=args.task, max_train=args.train, max_test=500, epochs=args.epochs,
+                                              schedule="constant", noise_rate=0.4, seed=s, select="last", **model)}
             for s in range(args.runs)]
-    print(f"{args.runs} runs: resnet18 width {args.width}, {args.train} images, {args.epochs} epochs, {args.device}")
+    print(f"{args.runs} runs: {model['models'][0]}, {args.train} examples, {args.epochs} epochs, {args.device}")
     if args.device == "cpu":
         one, metrics_one = timed(jobs, device="cpu", threads=1)
         two, metrics_two = timed(jobs, device="cpu", threads=1, workers=2)

@@ -81,7 +81,8 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names, e.g. 01 04")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="a notebook parameter, e.g. -p eta 4 -p b2 -2 (nkdlib.papers.parameters)")
-    parser.add_argument("--workers", type=int, default=None, help="runs at once, on Ray (default 1)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="runs at once, on Ray, one thread each (default: the machine's cores)")
     parser.add_argument("--runs-dir", default=None,
                         help="run store (default: results/small/runs for small at the profile's values, else runs/)")
     parser.add_argument("--figures-dir", default=None, help="tables and figures (default: figures/)")

@@ -12,6 +12,7 @@ ones. With plan=True nothing trains: the session writes the notebook's run list
 (nkdlib.cost) and run_table returns the jobs without metrics, whose tables count runs per
 cell.
 """
+import os
 import re
 import types
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]   # the repository: runs/ and figures
 SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "profile": "smoke | small | gpu | paper (nkdlib.papers)",
     "plan": "True: write the run list and count runs per cell; train nothing",
-    "workers": "runs at once (Ray; one thread each on CPU)",
+    "workers": "runs at once (Ray; one thread each on CPU); None: the machine's cores",
     "data_dir": "None: $NKD_DATA_DIR or ../shared/data, else the hub",
     "device": "None: cuda if available",
     "runs_dir": "run store (None: <repo>/runs); finished runs are reused",
@@ -51,7 +52,7 @@ class NotebookSession:
     data_dir: str | None = None   # None: $NKD_DATA_DIR or ../shared/data, else the hub
     device: str | None = None     # None: cuda if available
     quiet: bool = False           # True: no progress bars
-    workers: int = 1              # runs at once (Ray); 1: one after another
+    workers: int = 1              # runs at once (Ray); 1: one after another; notebooks: the cores
     gpus_per_run: float = 1.0     # GPU fraction per run when workers > 1 on cuda
     plan: bool = False            # True: list the runs, train nothing
     tensorboard: str | None = None   # folder for live curves
@@ -141,7 +142,8 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
     profile = get("profile", "smoke")
     papers.notebook_tables(name, profile)   # checks the profile, and that it has this notebook
     values = papers.check_values(name, {k: get(k) for k in science})
-    workers = get("workers", 1)
+    workers = get("workers")
+    workers = os.cpu_count() if workers is None else workers   # one thread per run: numbers as with one worker
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"parameter workers={workers!r} must be an integer >= 1")
     for table in papers.notebook_tables(name, profile):   # every name checked now, not mid-grid

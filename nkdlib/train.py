@@ -41,11 +41,14 @@ class Best(NamedTuple):
 class Trainer:
     """State of one run: models, optimisers, schedules, labels, method; see `fit`."""
 
-    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None, sync_free=False):
+    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None, sync_free=False,
+                 eval_batch_size=None):
         self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
-        # sync_free (a GPU lever, opt-in): losses summed on the device and checked once per
-        # epoch, no per-step progress value; train_loss then differs in its last bits
+        # GPU levers, opt-in (benchmarks/bench_gpu.py): sync_free sums losses on the device and
+        # checks them once per epoch, with no per-step progress value (train_loss then differs
+        # in its last bits); eval_batch_size (default 2 x batch_size) sizes evaluation batches
         self.sync_free = sync_free
+        self.eval_batch_size = eval_batch_size or 2 * cfg["batch_size"]
         self.channels_last = cfg["precision"] == "bf16"   # with bf16: convolutions in channels-last order
         self.metric = cfg["metric"] or task.metric
         self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"])
@@ -91,7 +94,7 @@ class Trainer:
             current = {n: t.detach().clone() for n, t in model.state_dict().items()}
             model.load_state_dict(self.best[k].state)
         model.eval()
-        inputs, bs, out = self.inputs[split][k], 2 * self.config["batch_size"], []
+        inputs, bs, out = self.inputs[split][k], self.eval_batch_size, []
         for start in range(0, len(inputs), bs):
             idx = torch.arange(start, min(start + bs, len(inputs)))
             with self._autocast():

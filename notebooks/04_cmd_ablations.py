@@ -53,7 +53,7 @@
 # %% tags=["parameters"]
 profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/cmd.py: protocol and profiles)
 plan: bool = False                 # True: write the run list and its cost estimate, train nothing
-workers: int = 1                   # runs at once (Ray, one thread each on CPU); small assumes 2
+workers: "Optional[int]" = None    # runs at once (Ray, one thread each on CPU); None: the machine cores
 data_dir: "Optional[str]" = None   # None: $NKD_DATA_DIR or ../shared/data, else the Hugging Face hub
 device: "Optional[str]" = None     # None: cuda if available
 runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused

@@ -116,7 +116,7 @@ def test_no_variable_shadows_an_imported_module(source):
 @pytest.mark.parametrize("source", notebooks(), **ids)
 def test_notebook_smoke(source, tmp_path, shared_data):
     figures = tmp_path / "figures"
-    execute(source, tmp_path / "out", profile="smoke", quiet=True, data_dir=str(shared_data),
+    execute(source, tmp_path / "out", profile="smoke", quiet=True, data_dir=str(shared_data), workers=1,
             runs_dir=str(tmp_path / "runs"), figures_dir=str(figures))
     written = list((figures / source.stem).iterdir())
     suffixes = {p.suffix for p in written}

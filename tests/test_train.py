@@ -98,3 +98,32 @@ def test_bf16_precision_trains_and_is_recorded_in_the_run_key(tmp_path):
     assert runs.RunDir(tmp_path, fp32).key != runs.RunDir(tmp_path, bf16).key
     metrics = run(bf16, tmp_path, quiet=True)
     assert metrics["test_metric"] > 0.3
+
+
+def test_the_gpu_levers_change_no_number_but_the_train_loss_bits(tmp_path):
+    """sync_free and eval_batch_size are opt-in and recorded; the models they train are the same."""
+    config = cfg(method="cmd", epochs=3)
+    plain = run(config, tmp_path / "plain", quiet=True)
+    lever = run(config, tmp_path / "lever", quiet=True, sync_free=True)
+    assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False}
+    assert lever["path"]["sync_free"] is True
+    same = ("test_metric_0", "test_metric_1", "epochs_run")
+    assert {k: plain[k] for k in same} == {k: lever[k] for k in same}
+    a, b = (history(tmp_path / name, config) for name in ("plain", "lever"))
+    pd.testing.assert_frame_equal(a.drop(columns=["train_loss_0", "train_loss_1"]),
+                                  b.drop(columns=["train_loss_0", "train_loss_1"]))
+    np.testing.assert_allclose(a["train_loss_0"], b["train_loss_0"], rtol=1e-5)
+
+
+def test_bench_gpu_tiny_runs_every_cpu_lever_and_prints_ratios(capsys):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_gpu.py"
+    spec = importlib.util.spec_from_file_location("bench_gpu", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--tiny", "--procs", "2"])
+    out = capsys.readouterr().out
+    for lever in ("today", "sync_free", "eval_batch"):
+        assert f"  {lever} " in out and " x" in out
+    assert "2 processes: today" in out
