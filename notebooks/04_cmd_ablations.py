@@ -41,14 +41,22 @@
 #   (Fig. 4a at 40%). **CIFAR-10, not CIFAR-100** (not available offline), so the absolute
 #   numbers are not the paper's. ResNet-18 at 1/8 width for ResNet-34, 4000 training and
 #   2000 test images, 30 epochs (lr ÷10 at 50% and 80%, the paper's shape), bf16 autocast,
-#   3 seeds. Tables 3, 6, 7 and Fig. 4b are left out (other noise types, architectures,
-#   η; each would add as much again). 48 runs (3 seeds × 13 two-model + 3 one-model).
-#   *Estimate*, measured on this machine with one thread: a two-model epoch (4000 train
-#   images forward+backward ×2 models, 2000 test images ×2) 6.3 s, a one-model epoch 3.2 s;
-#   (39 × 6.3 + 9 × 3.2) s × 30 epochs / 2 workers = 4117 s ≈ 69 min, ~75–80 min with
-#   the two runs sharing memory bandwidth.
+#   3 seeds. Tables 3, 6, 7 are left out (other noise types, architectures, η; each would
+#   add as much again); Fig. 4b is run at 40% noise (the paper: 60%) for η = 2, 3, 4, so
+#   that it shares Table 1's runs. The paper's tables: 48 runs, 3546 s with `--workers 2`.
+#   **Diagnosis** (ours, below): Table 1's CMD rows at η = 4, a warm-up before any
+#   knowledge passes, eq. 10's averaged form, Zero's symmetry over 10 seeds, and the
+#   training entropy against χ: 34 more runs (two-model runs of about 250 s each).
+# - `gpu` — Tables 1 and 5, Figs. 2, 3, 4a, 4b on all of CIFAR-10 (or `dataset="cifar100"`,
+#   from the network), full-width ResNet-18, 3 seeds, 50 epochs instead of the paper's 100
+#   (8 GPU-hours at the measured packed rate allow about that): 141 runs, ~6.9 GPU-hours
+#   (`--profile gpu --plan`).
 # - `paper` — the protocol: CIFAR-100 (needs network), ResNet-34 for 100 epochs (Table 6:
-#   ResNet-18 + ShuffleNetV2, 200 epochs), one seed; 116 runs, about 44 GPU-hours (`--plan`).
+#   ResNet-18 + ShuffleNetV2, 200 epochs), one seed; 116 runs, about 20 GPU-hours (`--plan`).
+#
+# **Parameters**: `eta` and `b2` replace CMD-S's and CMD-P's η and b₂ (Zero and All keep
+# η = ∞ and 1), `eta_grid` and `b2_grid` the sweeps (Table 7, Figs. 4a, 4b); runs at values
+# other than the profile's go to `runs/`, tables and figures to a folder named by them.
 
 # %% tags=["parameters"]
 profile: str = "smoke"             # smoke | small | gpu | paper (nkdlib/papers/cmd.py: protocol and profiles)
