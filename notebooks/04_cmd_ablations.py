@@ -42,8 +42,8 @@
 #   numbers are not the paper's. ResNet-18 at 1/8 width for ResNet-34, 4000 training and
 #   2000 test images, 30 epochs (lr ÷10 at 50% and 80%, the paper's shape), bf16 autocast,
 #   3 seeds. Tables 3, 6, 7 are left out (other noise types, architectures, η; each would
-#   add as much again); Fig. 4b is run at 40% noise (the paper: 60%) for η = 2, 3, 4, so
-#   that it shares Table 1's runs. The paper's tables: 48 runs, 3546 s with `--workers 2`.
+#   add as much again); Fig. 4b is run at 40% noise (the paper: 60%) for η = 2 and 4, so
+#   that all its runs are Table 1's and the η diagnosis's. The paper's tables: 48 runs, 3546 s with `--workers 2`.
 #   **Diagnosis** (ours, below): Table 1's CMD rows at η = 4, a warm-up before any
 #   knowledge passes, eq. 10's averaged form, Zero's symmetry over 10 seeds, and the
 #   training entropy against χ: 34 more runs (two-model runs of about 250 s each).

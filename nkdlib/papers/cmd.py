@@ -327,8 +327,8 @@ SMALL = {
     "cmd.table1": dict(columns=("ProSelfLC", "Mconf")),        # the claim: CMD-S/P > Zero, All for these two
     "cmd.table5": dict(rows=("CE", "ProSelfLC", "Mconf", "KDCL", "SyncMKD", "CMD-P+ProSelfLC", "CMD-P+Mconf")),
     "cmd.figure4a": dict(rows=("b2 = 2", "b2 = 0", "b2 = -2", "b2 = -6"), columns=("Symmetric 40%",)),
-    # Fig. 4b at 40% (ours; the paper fixes 60%): its η = 2 and 4 cells are runs of Table 1 and of cmd.eta
-    "cmd.figure4b": dict(rows=B2_SUBSET,
+    # Fig. 4b at 40% (ours; the paper fixes 60%) and η = 2, 4: its cells are runs of Table 1 and of cmd.eta
+    "cmd.figure4b": dict(rows=B2_SUBSET, columns=("η = 2", "η = 4"),
                          data=dict(task="cifar10", max_train=4000, max_test=2000, width=0.125, noise_rate=0.4)),
     "cmd.zero_symmetry": dict(seeds=tuple(range(10))),   # a paired test of model 0 against model 1 needs ≥ 10
     "cmd.entropy": dict(seeds=(0,)),
