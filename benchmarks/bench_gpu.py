@@ -90,7 +90,10 @@ def main(argv=None):
     if args.worker:
         print(json.dumps(measure(args, args.worker)))
         return
-    levers = args.levers or [lever for lever in [*LEVERS, "eval_batch"] if gpu or "compile" not in lever]
+    known = [*LEVERS, "eval_batch"]
+    if set(args.levers or ()) - set(known):
+        parser.error(f"unknown lever(s) {sorted(set(args.levers) - set(known))}; known: {known}")
+    levers = args.levers or [lever for lever in known if gpu or "compile" not in lever]
     print(f"device {args.device}, ResNet-18 x2 (CMD) at width {args.width}, batch {args.batch}, {args.precision}; "
           f"{args.steps} timed steps; model-images/s (training; evaluation apart)")
     rows = [measure(args, lever) for lever in levers]
@@ -98,7 +101,8 @@ def main(argv=None):
     for r in rows:
         print(f"  {r['lever']:<22} train {r['train_images_per_s']:9.0f}/s  x{r['train_images_per_s'] / base['train_images_per_s']:.2f}"
               f"   eval {r['eval_images_per_s']:9.0f}/s  x{r['eval_images_per_s'] / base['eval_images_per_s']:.2f}")
-    best = max(rows[1:] or rows, key=lambda r: r["train_images_per_s"])["lever"]
+    training = [r for r in rows[1:] if r["lever"] in LEVERS] or rows   # eval_batch does not change training
+    best = max(training, key=lambda r: r["train_images_per_s"])["lever"]
     for procs in args.procs if args.procs is not None else ([1, 5] if gpu else [2]):
         today, fast = packed(args, "today", procs), packed(args, best, procs)
         print(f"  {procs} processes: today {today:9.0f}/s, {best} {fast:9.0f}/s  x{fast / today:.2f} "

@@ -7,10 +7,11 @@ numbers is a config entry; settings that do not (data folder, device, progress b
 compile, threads) are arguments of `nkdlib.train.run`. `make_config` refuses a bad value
 at once, naming the key and what it allows, before anything is written.
 
-Run keys survive change (`key_view`): a key or hyper-parameter added after runs were
-published (ADDED, nkdlib.methods.ADDED_HP) is left out of the hash while at its default,
-real numbers are floats (papermill's `-p eta 4` keys like 4.0), and a run at noise rate 0
-is the same run whatever the noise kind.
+Run keys survive change: `key_view` leaves a key or hyper-parameter added after runs were
+published (ADDED, nkdlib.methods.ADDED_HP) out of the hash while at its default, and
+treats a run at noise rate 0 as the same run whatever the noise kind; make_config stores
+real numbers as floats (papermill's `-p eta 4` keys like 4.0) and noise 'symmetric' at
+rate 0.
 """
 import copy
 import math
@@ -146,7 +147,8 @@ def key_view(cfg: dict) -> dict:
 
 def with_defaults(cfg: dict) -> dict:
     """A stored config with the keys and hyper-parameters added since it was written filled
-    in at their defaults (recursively in teacher and init_from): what make_config gives now."""
+    in at their defaults (recursively in teacher and init_from); other values as stored.
+    ValueError if a stored hyper-parameter is one today's checks refuse."""
     out = {**ADDED, **cfg, "hp": method_hp(cfg["method"], cfg["hp"])}
     for key in ("teacher", "init_from"):
         if out.get(key) is not None:

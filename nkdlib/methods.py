@@ -313,8 +313,6 @@ class CMD(SelfTarget):
 
     def __init__(self, hp, num_classes, noise_rate=0.0):
         super().__init__(hp, num_classes, noise_rate)
-        if hp["form"] == "mean" and self.kind == "cp":
-            raise ValueError("method 'cmd': hp form='mean' needs a target that is a distribution; cp's is not")
         self.entropies, self.chi = [[], []], math.nan
 
     def losses(self, logits, batch):
@@ -428,8 +426,11 @@ def method_hp(name: str, hp: dict | None = None) -> dict:
             raise ValueError(f"method {name!r}: hp {key}={value!r} must be {allowed}")
         if key in REAL_HP and value is not None:
             out[key] = float(value)   # papermill's -p eta 4 keys like 4.0
-    if "target" in out:
-        method_hp(out["target"], out["target_hp"])   # the target's own hp, checked by name
+    if "target" in out:   # the target's own hp, checked by name, filled and normalised
+        out["target_hp"] = method_hp(out["target"], out["target_hp"])
+    if out.get("form") == "mean" and out["target"] == "cp":
+        raise ValueError(f"method {name!r}: hp form='mean' needs a target that is a distribution, and cp's is not; "
+                         f"use form='sum' or a target of {[t for t in L.SELF_KD_TARGETS if t != 'cp']}")
     return out
 
 

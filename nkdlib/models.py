@@ -55,13 +55,14 @@ TEXT_PARAMS_M = {   # parameters (millions), from the model cards; forward FLOPs
 
 
 def forward_gflops(name: str, width: float = 1.0, max_length: int = 128) -> float:
-    """Estimated forward GFLOPs per example of model `name` (0 for the MLP)."""
+    """Estimated forward GFLOPs per example of model `name` (0 for the MLP, NaN if unknown:
+    add its size to TEXT_PARAMS_M)."""
     if name in VISION_GFLOPS:
         return VISION_GFLOPS[name] * width ** 2
     if name == "mlp":
         return 0.0
-    if name not in TEXT_PARAMS_M:
-        raise ValueError(f"no cost known for model {name!r}; add it to nkdlib.models.TEXT_PARAMS_M")
+    if name not in TEXT_PARAMS_M:   # unknown: no estimate (NaN), rather than no plan
+        return float("nan")
     return 2 * TEXT_PARAMS_M[name] * 1e6 * max_length / 1e9
 
 

@@ -60,11 +60,15 @@ def reuse_note(notebook: str, profile: str, runs_dir, values=None) -> str:
 
 
 def value(text: str):
-    """A -p value as papermill's CLI reads it: a Python literal (4, -2.5, [0, 1], None), else the string."""
+    """A -p value: a Python literal (4, -2.5, [0, 1], None), a float papermill also reads
+    ("inf", "nan"), else the string."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return text
+        try:
+            return float(text)
+        except ValueError:
+            return text
 
 
 def _covers(papers, notebook, profile) -> bool:
@@ -114,7 +118,7 @@ def main(argv=None):
     for source in chosen:   # every name and value checked before anything runs
         try:
             papers.notebook_tables(source.stem, args.profile)
-            papers.check_values(source.stem, values)
+            papers.check_effect(source.stem, args.profile, papers.check_values(source.stem, values))
         except ValueError as e:
             parser.error(str(e))
     runs_dir = args.runs_dir or (None if values else PUBLISHED.get(args.profile)) or ROOT / "runs"

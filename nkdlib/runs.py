@@ -184,8 +184,8 @@ class RunDir:
         if not isinstance(files, dict) or "test_metric" not in record:
             raise CorruptRunError(f"{self.path / 'metrics.json'}: not the metrics of a finished run")
         if record.pop("metrics_sha256", None) != metrics_digest(record):
-            raise CorruptRunError(f"{self.path / 'metrics.json'}: the metrics changed since the run finished "
-                                  "(or were written without their hash)")
+            raise CorruptRunError(f"{self.path / 'metrics.json'}: the metrics changed since the run finished, or "
+                                  f"were written by an nkdlib older than the metrics hash; delete {self.path} to retrain it")
         for name, digest in files.items():
             path = self.path / name
             if name in OPTIONAL and not path.exists():
@@ -261,7 +261,7 @@ def _finished(root):
         store = RunDir.at(path)
         try:
             yield path.name, with_defaults(store._json("config.json")), store.metrics()
-        except CorruptRunError as e:
+        except (CorruptRunError, ValueError) as e:   # ValueError: a stored config today's checks refuse
             warnings.warn(f"skipping run {path.name}: {e}")
 
 

@@ -38,6 +38,7 @@ SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "tensorboard": "a folder for live TensorBoard curves, or None",
 }
 KERNEL_NAMES = {"In", "Out"}   # what IPython itself puts in a notebook's namespace
+_SEEN = set()   # ids of namespaces already checked: a re-run cell sees the notebook's later globals
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,14 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
     stray = sorted(k for k, v in namespace.items() if not k.startswith("_") and k not in KERNEL_NAMES
                    and k not in SETTINGS and k not in science
                    and not callable(v) and not isinstance(v, types.ModuleType))
-    if stray:
+    if stray and id(namespace) not in _SEEN:   # re-run in the same kernel: the notebook's own globals
         raise ValueError(f"unknown parameter(s) {stray} of notebook {name}; known: {sorted({**SETTINGS, **science})}")
     get = lambda k, default=None: namespace.get(k, default)   # noqa: E731
     profile = get("profile", "smoke")
     papers.notebook_tables(name, profile)   # checks the profile, and that it has this notebook
     values = papers.check_values(name, {k: get(k) for k in science})
+    papers.check_effect(name, profile, values)
+    _SEEN.add(id(namespace))
     workers = get("workers")
     workers = os.cpu_count() if workers is None else workers   # one thread per run: numbers as with one worker
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:

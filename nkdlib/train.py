@@ -163,7 +163,7 @@ class Trainer:
             if not self.sync_free:
                 bar.set_postfix(loss=f"{losses[self.method.main].item():.3f}" if losses[self.method.main] is not None else "-")
         if self.sync_free:   # one host sync per epoch; a NaN or inf anywhere makes the sum so
-            totals = [self._checked(t, k) for k, t in enumerate(totals)]
+            totals = [self._checked(t, k, log=False) for k, t in enumerate(totals)]
         if cfg["schedule"] == "step":
             for s in self.schedules:
                 s.step()
@@ -177,13 +177,14 @@ class Trainer:
             return self.step / (self.config["epochs"] * self.steps_per_epoch)
         return (self.epoch + 1) / self.config["epochs"]
 
-    def _checked(self, loss, k) -> float:
-        """loss as a float; a NaN or infinite loss stops the run (Diverged)."""
+    def _checked(self, loss, k, log=True) -> float:
+        """loss as a float; a NaN or infinite loss stops the run (Diverged). log: also a
+        per-step TensorBoard point (not for sync_free's epoch sums)."""
         value = loss.item()
         if not math.isfinite(value):
             raise Diverged(f"model {k}'s training loss is {value} at epoch {self.epoch + 1}, step {self.step}",
                            self.epoch + 1, self.step)
-        if self.writer is not None:
+        if self.writer is not None and log:
             self.writer.add_scalar(f"train/loss_{k}", value, self.step)
         return value
 
@@ -287,7 +288,7 @@ def default_device() -> str:
 
 
 def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None,
-        sync_free=False) -> dict:
+        sync_free=False, eval_batch_size=None) -> dict:
     """Train the run `cfg` under `root` and return its final metrics. A finished run is read
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
@@ -308,12 +309,14 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
             raise RunFailed(f"run {store.path.name} failed before: {store.failure['reason']} "
                             f"(delete {store.path} to retry)")
         device = device or default_device()
-        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free)
+        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free,
+                     eval_batch_size=eval_batch_size)
         teacher_logits = None
         if METHODS[cfg["method"]].needs_teacher:
             run(cfg["teacher"], root, **needs)
             teacher_logits = RunDir(root, cfg["teacher"]).load_array("logits_train.npy")
-        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits, sync_free)
+        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits, sync_free,
+                          eval_batch_size)
         if cfg["init_from"] is not None:
             run(cfg["init_from"], root, **needs)
             load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
@@ -340,7 +343,8 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
         if trainer.steps_log:
             store.write_csv("steps.csv", trainer.steps_log)
         metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
-        metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free}   # what trained it
+        metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free,   # what trained it
+                           "eval_batch_size": trainer.eval_batch_size}
         store.finish(metrics)
         return metrics
 

@@ -41,7 +41,7 @@
 # **Profiles** (parameter `profile`; `plan=True` lists the runs and trains nothing):
 #
 # - `smoke` — random 2-layer BERT as teacher and student, 160 sentences, 3 epochs, one seed,
-#   SST-2 and RTE, 0% and 50% noise (Fig. 2's runs are Table 1's): 22 runs, every code
+#   SST-2 and RTE, 0% and 50% noise (Fig. 2's runs are Table 1's): 26 runs, every code
 #   path, meaningless numbers; 33 s measured on the shared 2-core CPU with an empty run store
 #   (CI), 7 s when the runs are reused.
 # - `small` — the claims on a 2-core CPU (`workers=2`): the pretrained MiniLM-L6 teacher
@@ -50,7 +50,9 @@
 #   2000 training sentences (1800 train + 200 noisy valid), the whole dev set (872),
 #   0/25/50% noise (the "most at 50%" claim needs 25%), 3 seeds, 4 epochs at lr 1e-4 with
 #   bf16 autocast (refinement after epoch 2, then two more), no Self-DSTL (no claim rests on
-#   it); Fig. 2 on seed 0, dev loss every 10 steps. 63 runs: 24 trainings of MiniLM-L6 and
+#   it); Fig. 2 on seed 0, dev loss every 10 steps; plus the noise-reading diagnosis below
+#   (21 runs of w/o KD). The paper's tables: 62 runs, 4970 s with `--workers 2` (measured);
+#   the estimate made before them follows. 63 runs: 24 trainings of MiniLM-L6 and
 #   53 of MiniLM-L3 (a CD run trains one of each). **Estimate, not measured:**
 #   one thread per run trains L6 at ≈ 51 and L3 at ≈ 97.5 sentences/s (44 and 117 ex/s on
 #   2 threads, L6 ×1.39 for bf16, ÷1.2 for one thread), so training is

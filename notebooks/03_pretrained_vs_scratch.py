@@ -108,7 +108,6 @@ noise: "Optional[str]" = None        # label-noise kind: symmetric | uniform | p
 noise_rate: "Optional[float]" = None # fraction of labels corrupted, where a table sets it for all cells
 models: "Optional[dict]" = None      # role -> model, e.g. {"student": "resnet18"}
 precision: "Optional[str]" = None    # fp32 | bf16
-dataset: "Optional[str]" = None     # vision tables: cifar10 (offline) | cifar100 (network)
 
 # %%
 import pandas as pd

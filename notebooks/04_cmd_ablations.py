@@ -33,7 +33,8 @@
 # **Profiles** (parameter `profile`; `plan=True` lists the runs and trains nothing):
 #
 # - `smoke` — every table's code path on 256 CIFAR-10 images, a 1/16-width ResNet-18,
-#   2 epochs, 2 seeds (66 runs): numbers meaningless; about a minute on 2 CPU cores.
+#   2 epochs, 2 seeds (73 runs with the diagnosis): numbers meaningless; about a minute on
+#   2 CPU cores.
 # - `small` — CMD's central claims at 40% symmetric noise, on a 2-core CPU with
 #   `workers=2`: CMD-S/P beat Zero and All for ProSelfLC and Mconf (Table 1), CMD-P beats
 #   SyncMKD and KDCL (Table 5), CE's test accuracy falls late in training and CMD-P's
@@ -46,7 +47,7 @@
 #   that all its runs are Table 1's and the η diagnosis's. The paper's tables: 48 runs, 3546 s with `--workers 2`.
 #   **Diagnosis** (ours, below): Table 1's CMD rows at η = 4, a warm-up before any
 #   knowledge passes, eq. 10's averaged form, Zero's symmetry over 10 seeds, and the
-#   training entropy against χ: 34 more runs (two-model runs of about 250 s each).
+#   training entropy against χ: 28 more runs (two-model runs of about 250 s each).
 # - `gpu` — Tables 1 and 5, Figs. 2, 3, 4a, 4b on all of CIFAR-10 (or `dataset="cifar100"`,
 #   from the network), full-width ResNet-18, 3 seeds, 50 epochs instead of the paper's 100
 #   (8 GPU-hours at the measured packed rate allow about that): 141 runs, ~6.9 GPU-hours

@@ -7,7 +7,7 @@ import pytest
 from nkdlib import papers
 from nkdlib.jobs import jobs
 from nkdlib.papers import cmd
-from nkdlib.papers.table import scaled
+from nkdlib.papers.table import check_entry
 from nkdlib.runs import run_name
 
 
@@ -26,7 +26,13 @@ def test_every_table_of_every_profile_of_every_paper_builds():
 ])
 def test_a_misspelled_profile_name_is_refused_naming_the_valid_ones(entry, message):
     with pytest.raises(ValueError, match=message):
-        scaled(papers.TABLES["cmd.table1"], entry)
+        check_entry(entry, papers.TABLES["cmd.table1"], "profile entry for cmd.table1")
+
+
+def test_a_tables_own_entry_may_not_name_rows_or_columns_of_other_tables(monkeypatch):
+    monkeypatch.setitem(cmd.SMOKE, "cmd.table1", {"rows": ("CE",)})   # a row of Table 5, not Table 1
+    with pytest.raises(ValueError, match=r"profile entry for cmd.table1: unknown row\(s\) \['CE'\]"):
+        papers.table("cmd.table1", "smoke")
 
 
 def test_a_paper_wide_subset_is_checked_against_the_union_of_the_papers_tables(monkeypatch):
@@ -52,6 +58,19 @@ def test_a_paper_wide_subset_is_checked_against_the_union_of_the_papers_tables(m
 def test_bad_names_and_values_fail_at_once(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_parameter_that_changes_no_run_is_refused():
+    # notebook 02 trains on clean labels: a noise kind alone changes nothing
+    with pytest.raises(ValueError, match=r"noise='pairflip' changes no run of notebook 02_teacher_free_regularization"):
+        papers.check_effect("02_teacher_free_regularization", "smoke", {"noise": "pairflip"})
+    papers.check_effect("04_cmd_ablations", "smoke", {"eta": 4.0, "noise_rate": 0.2})   # these do
+
+
+def test_a_model_replaces_a_role_only_where_it_is_of_the_same_kind():
+    values = {"models": {"student": "resnet34"}}
+    assert papers.table("label_reg.table6", "small", values).models["student"] == "resnet34"
+    assert papers.table("label_reg.table8", "small", values).models["student"] == "minilm-l3"   # a text table
 
 
 def runs(name, profile="small", values=None):

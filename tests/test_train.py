@@ -105,7 +105,7 @@ def test_the_gpu_levers_change_no_number_but_the_train_loss_bits(tmp_path):
     config = cfg(method="cmd", epochs=3)
     plain = run(config, tmp_path / "plain", quiet=True)
     lever = run(config, tmp_path / "lever", quiet=True, sync_free=True)
-    assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False}
+    assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False, "eval_batch_size": 128}
     assert lever["path"]["sync_free"] is True
     same = ("test_metric_0", "test_metric_1", "epochs_run")
     assert {k: plain[k] for k in same} == {k: lever[k] for k in same}

@@ -18,7 +18,7 @@ KNOBS (its ablated hyper-parameters). None means "the profile's value".
 import copy
 
 from . import cmd, label_reg, noisy_kd
-from .table import Table, scaled, with_values
+from .table import Table, check_entry, scaled, with_values
 
 PAPERS = {m.PAPER: m for m in (noisy_kd, label_reg, cmd)}
 PROFILES = ("smoke", "small", "gpu", "paper")
@@ -70,9 +70,9 @@ def notebook_tables(notebook: str, profile: str) -> tuple:
 
 def parameters(notebook: str) -> dict:
     """Every science parameter of `notebook` -> what it changes: GENERIC (`dataset` only where
-    a table of it trains on CIFAR) and its paper's KNOBS."""
+    every table trains on CIFAR: notebook 04) and its paper's KNOBS."""
     paper = _paper(notebook)
-    vision = any(TABLES[name].data.get("task") in DATASETS for name in paper.NOTEBOOKS[notebook])
+    vision = all(TABLES[name].data.get("task") in DATASETS for name in paper.NOTEBOOKS[notebook])
     generic = {k: v for k, v in GENERIC.items() if vision or k != "dataset"}
     return {**generic, **{k: help for k, (_, help) in paper.KNOBS.items()}}
 
@@ -98,6 +98,21 @@ def check_values(notebook: str, values: dict) -> dict:
     return given
 
 
+def check_effect(notebook: str, profile: str, values: dict) -> None:
+    """Every parameter set changes at least one run of `notebook` in `profile`; else
+    ValueError naming it (e.g. noise_rate on notebook 01, whose blocks set the rates)."""
+    from ..jobs import jobs
+    from ..runs import run_name
+
+    def runs(vals):
+        return {run_name(j["config"]) for name in notebook_tables(notebook, profile) for j in jobs(table(name, profile, vals))}
+    base = runs({})
+    for key in values:
+        if runs({key: values[key]}) == base:
+            raise ValueError(f"parameter {key}={values[key]!r} changes no run of notebook {notebook} in profile "
+                             f"{profile!r} (its tables set that per block or column, or already use it)")
+
+
 def table(name: str, profile: str = "paper", values: dict | None = None) -> Table:
     """Table `name` as profile `profile` runs it, with a notebook's parameters `values` (set
     ones only; check_values): the paper's knobs rebuild its tables, then the profile's
@@ -110,9 +125,11 @@ def table(name: str, profile: str = "paper", values: dict | None = None) -> Tabl
     t = tables[name]
     if profile != "paper":
         entries = paper.PROFILES.get(profile, {})
-        entry = {**entries.get(paper.PAPER, {}), **entries.get(name, {})}
         rebuilt = {paper.KNOB_AXES[k][name] for k in knobs if name in paper.KNOB_AXES.get(k, {})}
-        t = scaled(t, entry, union=union(tables.values()), keep_all=rebuilt)
+        check_entry(entries.get(paper.PAPER, {}), union(tables.values()), f"profile {profile!r} entry {paper.PAPER!r}",
+                    rebuilt)
+        check_entry(entries.get(name, {}), t, f"profile entry for {name}", rebuilt)
+        t = scaled(t, {**entries.get(paper.PAPER, {}), **entries.get(name, {})}, keep_all=rebuilt)
     if values.get("dataset") is not None:
         if t.data.get("task") not in DATASETS:
             raise ValueError(f"parameter dataset applies to the vision tables; {name} trains on {t.data.get('task')}")

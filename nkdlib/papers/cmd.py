@@ -298,7 +298,8 @@ B2_SUBSET = ("b2 = 0", "b2 = -6")   # Fig. 4 rows: b2 = 0 is CMD-S, b2 = -6 the 
 SMOKE = {
     # every code path (one-model and two-model rows, "mean" and "each" cells, η = ∞, pair-flip,
     # clean and 60% noise, hp columns, histories) on 256 CIFAR-10 images and a 1/16-width
-    # ResNet-18, 2 epochs, 2 seeds: numbers meaningless. 66 runs, about a minute on 2 CPU cores.
+    # ResNet-18, 2 epochs, 2 seeds: numbers meaningless. 73 runs (with the diagnosis), about a
+    # minute on 2 CPU cores.
     "cmd": dict(models={"A": "resnet18", "B": "resnet18"}, seeds=(0, 1),
                 recipe=dict(epochs=2, lr=0.05, batch_size=64, milestones=[1]),
                 data=dict(task="cifar10", max_train=256, max_test=200, width=0.0625)),
@@ -316,7 +317,7 @@ SMOKE = {
 
 SMALL = {
     # CMD's central claims at 40% symmetric noise (Tables 1 and 5, Figs. 2, 3, 4a) on a 2-core
-    # CPU in about 70-80 minutes with workers=2 (notebook 04's introduction has the arithmetic).
+    # CPU: 48 runs, 3546 s with workers=2 (measured), plus the diagnosis's 28.
     # CIFAR-10, not CIFAR-100: CIFAR-100 is not available offline. ResNet-18 at 1/8 width for
     # the paper's ResNet-34 (half the FLOPs of ResNet-34 at the same width; 1/4 width would
     # double the cost). 4000 training images (400 a class), 2000 test images, 30 epochs with the

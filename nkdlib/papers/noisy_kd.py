@@ -4,9 +4,8 @@ Understanding* (shared/papers/noisy-kd-nlu.md): notebook 01, in one place.
 - the protocol (`tables`): Table 1 and Fig. 2 exactly as the paper states them, every value
   with its source (§, Table) or `# ours: <why>`; `tables(**knobs)` rebuilds them with the
   parameters a notebook varies (KNOBS);
+- our runs settling the noise reading (`diagnosis`), as a table over Table 1;
 - the profiles (PROFILES): how smoke and small change those tables (nkdlib.papers.table.scaled).
-smoke and small profiles of the noisy-KD paper (notebook 01); see nkdlib.profiles.
-
 
 smoke: every path of notebook 01 (the 0% block's reduced rows, a noisy block with CD,
 CD+LR, Self-DSTL and the Vanilla grid, a sentence task and a pair task, Fig. 2's step

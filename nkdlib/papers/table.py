@@ -17,6 +17,13 @@ import copy
 import dataclasses
 from dataclasses import dataclass, field
 
+VISION_MODELS = ("resnet18", "resnet34", "resnet50", "shufflenetv2", "resnet18-imagenet", "mlp")
+
+
+def model_kind(name: str) -> str:
+    """"vision" for nkdlib's image (and vector) models, "text" for every other name."""
+    return "vision" if name in VISION_MODELS else "text"
+
 
 @dataclass(frozen=True)
 class Row:
@@ -90,23 +97,24 @@ def _known(what, names, allowed, where):
         raise ValueError(f"{where}: unknown {what} {bad}; known: {list(allowed)}")
 
 
-def scaled(table: Table, entry: dict, union: Table | None = None, keep_all=()) -> Table:
-    """`table` with a profile entry applied (ENTRY_KEYS; a paper-wide entry merged with the
-    table's own). Every name is checked, before anything runs: ValueError names the bad
-    row, column, block, role or key and the valid ones. union: a Table whose rows,
-    columns, blocks and models are the union over the paper's tables, against which
-    names a table lacks are checked (a paper-wide subset may name columns one table
-    lacks); keep_all: axes ("rows", "columns") a notebook parameter rebuilt, whose
-    subsets are not applied."""
-    where = f"profile entry for {table.name}"
-    union = union or table
+def check_entry(entry: dict, against: Table, where: str, keep_all=()) -> None:
+    """Every name in profile entry `entry` is one of `against`'s (a table, or for a
+    paper-wide entry the union of the paper's tables, since a paper-wide subset may name
+    columns one table lacks): ValueError names the bad row, column, block, grid row, role
+    or key and the valid ones. keep_all: axes a notebook parameter rebuilt (not checked)."""
     _known("profile key(s)", entry, ENTRY_KEYS, where)
     for axis in ("rows", "columns", "blocks"):
         if entry.get(axis) is not None and axis not in keep_all:
-            _known(axis[:-1] + "(s)", entry[axis], getattr(union, axis), where)
-    _known("grid row(s)", entry.get("grid", {}), union.rows, where)
-    _known("column_entries column(s)", entry.get("column_entries", {}), union.columns, where)
-    _known("model role(s)", entry.get("models", {}), union.models, where)
+            _known(axis[:-1] + "(s)", entry[axis], getattr(against, axis), where)
+    _known("grid row(s)", entry.get("grid", {}), against.rows, where)
+    _known("column_entries column(s)", entry.get("column_entries", {}), against.columns, where)
+    _known("model role(s)", entry.get("models", {}), against.models, where)
+
+
+def scaled(table: Table, entry: dict, keep_all=()) -> Table:
+    """`table` with a profile entry applied (ENTRY_KEYS; a paper-wide entry merged with the
+    table's own, each checked first by check_entry); keep_all: axes ("rows", "columns") a
+    notebook parameter rebuilt, whose subsets are not applied."""
     if not entry:
         return table
 
@@ -135,8 +143,9 @@ def with_values(table: Table, values: dict) -> Table:
     """`table` with a notebook's generic parameters applied (those not None): seeds, epochs
     (a step schedule's milestones scaled with them, keeping the schedule's shape), noise
     (kind) and noise_rate (where the table's data sets them; a column or block that sets
-    its own keeps it), precision, models (role -> model, for the roles the table has),
-    dataset (the data's task)."""
+    its own keeps it), precision, models (role -> model, where the table's model in that
+    role is of the same kind, text or vision: notebook 03's "student" is both), dataset
+    (the data's task)."""
     recipe, data = dict(table.recipe), dict(table.data)
     if values.get("epochs") is not None:
         old = recipe.get("epochs", values["epochs"])
@@ -147,6 +156,7 @@ def with_values(table: Table, values: dict) -> Table:
     for key, entry in (("noise", "noise"), ("noise_rate", "noise_rate"), ("dataset", "task")):
         if values.get(key) is not None:
             data[entry] = values[key]
-    models = {**table.models, **{r: m for r, m in (values.get("models") or {}).items() if r in table.models}}
+    models = {**table.models, **{r: m for r, m in (values.get("models") or {}).items()
+                                 if r in table.models and model_kind(m) == model_kind(table.models[r])}}
     seeds = tuple(values["seeds"]) if values.get("seeds") is not None else table.seeds
     return dataclasses.replace(table, recipe=recipe, data=data, models=models, seeds=seeds)
