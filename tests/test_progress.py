@@ -1,10 +1,12 @@
 """nkdlib.progress: text bars redrawn rarely in batch runs, tqdm.auto elsewhere."""
+import io
+
 from nkdlib import progress
 
 
 def test_batch_runs_get_plain_text_bars_redrawn_every_30_s(monkeypatch):
     monkeypatch.setenv("NKD_TEXT_BARS", "1")
-    bar = progress.bar(range(3), disable=True)
+    bar = progress.bar(range(3), file=io.StringIO())
     assert type(bar).__module__ == "tqdm.std" and bar.mininterval == progress.BATCH_INTERVAL == 30.0
 
 
