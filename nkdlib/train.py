@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from . import progress
+from .config import with_defaults
 from .inputs import make_inputs
 from .methods import METHODS, Batch, RunView, build_method
 from .metrics import score
@@ -295,6 +296,7 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     another process trains the same run, this one waits for it and then reuses it.
     tensorboard: a folder to write live curves to (<folder>/<method>/<run name>), or None.
     Raises RunFailed for a run that diverged (now or when it was first trained)."""
+    cfg = with_defaults(cfg)   # a config stored before a key was added: the same run, the key at its default
     if METHODS[cfg["method"]].needs_teacher and cfg["teacher"] is None:
         raise ValueError(f"method {cfg['method']!r} needs a teacher config (see nkdlib.config.teacher_config)")
     store = RunDir(root, cfg)

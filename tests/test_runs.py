@@ -280,3 +280,11 @@ def test_the_run_records_which_data_it_read(tmp_path, shared_data):
     assert all(sums[f"./glue/{name}" if not name.startswith("glue/") else f"./{name}"] == digest
                for name, digest in data["files"].items())
     assert "data.json" in json.loads((store.path / "metrics.json").read_text())["files"]   # covered by the hashes
+
+
+def test_a_config_stored_before_a_key_was_added_runs_as_the_same_run(tmp_path):
+    """A raw stored config (no data_source, an added key) trains and is found as its run."""
+    config = {k: v for k, v in cfg().items() if k != "data_source"}
+    first = run(config, tmp_path, quiet=True)
+    assert runs.RunDir(tmp_path, config).path == runs.RunDir(tmp_path, cfg()).path
+    assert run(cfg(), tmp_path, quiet=True) == first
