@@ -73,11 +73,13 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
             bar.write(f"run {name} failed: {error}")
 
     address = address or os.environ.get("RAY_ADDRESS")
-    if workers == 1 and address is None:
+    # a grid that only reuses finished runs needs no Ray (the main job renders in seconds)
+    on_ray = (workers > 1 or address is not None) and not all(RunDir(root, cfg).finished for cfg in order)
+    if on_ray:
+        _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report)
+    else:
         for cfg in order:
             report(*run_one(cfg, root, threads, **kwargs))
-    else:
-        _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report)
     bar.close()
     if failures:
         raise GridError(failures)
