@@ -105,19 +105,11 @@ def render(name, show=True):
     return frame
 
 
-def cell(frame):
-    """The number each row of `frame` gives its cell (Row.value: one model's test metric or
-    the mean of both), per run or, on histories, per epoch."""
-    both = frame.filter(regex=r"^test_metric_[01]$").mean(axis=1)
-    return pd.Series([both[i] if v == "mean" else frame.at[i, v] for i, v in frame["value"].items()],
-                     index=frame.index, dtype=float)
-
-
 def curves(frame):
     """Per-epoch histories of the runs of `frame`, with their labels and `cell` per epoch."""
     keep = [c for c in ("run", "row", "column", "seed", "value", "method", "hp.target", "n_train") if c in frame]
     h = nb.histories(frame["run"]).merge(frame[keep], on="run")
-    return h.assign(cell=cell(h))
+    return h.assign(cell=report.cell_values(h))   # per epoch: one model's metric or the two models' mean
 
 
 def title(name):
@@ -217,7 +209,7 @@ if not nb.plan and f3 is not None:
 f4a = render("cmd.figure4a")
 f4b = render("cmd.figure4b")
 if not nb.plan and (f4a is not None or f4b is not None):
-    f4 = pd.concat([f.assign(panel=nb.table(name).source, accuracy=100 * cell(f))
+    f4 = pd.concat([f.assign(panel=nb.table(name).source, accuracy=100 * report.cell_values(f))
                     for name, f in (("cmd.figure4a", f4a), ("cmd.figure4b", f4b)) if f is not None])
     fig = report.line_panels(f4, "hp.b2", "accuracy", "column", "panel", "b₂", "final test accuracy (%)",
                              f"CMD + {', '.join(f4['hp.target'].unique())} ({profile})", legend="(a) noise, (b) η")
@@ -235,8 +227,8 @@ if not nb.plan and (f4a is not None or f4b is not None):
 def against_zero(frame, label):
     """Cells of `frame` (percent, one per run) with `label(row)` as their name, against
     Table 1's Zero of the same target, paired by seed (nkdlib.report.paired_gaps)."""
-    zero = t1[t1["row"] == "Zero"].assign(cell=lambda f: 100 * cell(f))
-    frame = frame.assign(cell=100 * cell(frame), label=[label(r) for _, r in frame.iterrows()])
+    zero = t1[t1["row"] == "Zero"].assign(cell=lambda f: 100 * report.cell_values(f))
+    frame = frame.assign(cell=100 * report.cell_values(frame), label=[label(r) for _, r in frame.iterrows()])
     return pd.concat([report.paired_gaps(frame[frame["hp.target"] == target], zero[zero["hp.target"] == target])
                       for target in frame["hp.target"].unique()])
 
