@@ -135,6 +135,28 @@ def test_label_refinement_changes_only_flagged_samples_to_teacher_argmax():
     assert (new != truth).sum() < (view.labels != truth).sum()
     assert trainer.method.on_epoch_start(view, 1) is None      # refines once
 
+def test_label_refinement_counts_by_hand():
+    """A teacher and student sure of class 0 everywhere: the CE of label 1 is high, so the
+    forest, trained on a valid split where exactly the 1-labels are noisy, flags the train
+    rows labelled 1 and gives them the teacher's 0. Train labels [1, 1, 0, 0, 1], truth
+    [0, 1, 0, 0, 0]: rows 0, 1, 4 change; 0 and 4 were wrong and are fixed, 1 is broken."""
+    from nkdlib.methods import CoDistillLR, RunView
+    sure = torch.tensor([[4.0, -4.0]])
+    labels, clean = torch.tensor([1, 1, 0, 0, 1]), np.array([0, 1, 0, 0, 0])
+    valid_labels = np.array([0, 1] * 10)
+    view = RunView(predict=lambda k, split, best=False: sure.repeat(len(labels) if split == "train" else 20, 1),
+                   labels=labels, valid_labels=valid_labels, valid_noisy=valid_labels == 1,
+                   train_noisy=labels.numpy() != clean, train_true=clean, seed=0)
+    method = CoDistillLR({"w": 0.5, "refine_epoch": 1, "trees": 10}, num_classes=2)
+    assert method.on_epoch_start(view, 0) is None                  # not yet
+    assert method.on_epoch_start(view, 1).tolist() == [0, 0, 0, 0, 0]
+    stats = method.epoch_stats()
+    assert {k: stats[k] for k in ("lr_flagged", "lr_changed", "lr_noisy", "lr_changed_wrong", "lr_fixed",
+                                  "lr_noisy_after")} == {"lr_flagged": 3, "lr_changed": 3, "lr_noisy": 2,
+                                                         "lr_changed_wrong": 2, "lr_fixed": 2, "lr_noisy_after": 1}
+    assert stats["lr_precision"] == 2 / 3 and stats["lr_recall"] == 1.0
+
+
 def test_self_dstl_uses_hard_labels_before_its_warm_epochs(tmp_path):
     run(cfg(method="self_dstl", hp={"warm_epochs": 1}), tmp_path, quiet=True)
     run(cfg(), tmp_path, quiet=True)
