@@ -50,8 +50,9 @@
 #   2000 training sentences (1800 train + 200 noisy valid), the whole dev set (872),
 #   0/25/50% noise (the "most at 50%" claim needs 25%), 3 seeds, 4 epochs at lr 1e-4 with
 #   bf16 autocast (refinement after epoch 2, then two more), no Self-DSTL (no claim rests on
-#   it); Fig. 2 on seed 0, dev loss every 10 steps; plus the noise-reading diagnosis below
-#   (21 runs of w/o KD). The paper's tables: 62 runs, 4970 s with `--workers 2` (measured);
+#   it); Fig. 2 on seed 0, dev loss every 10 steps; plus the diagnosis below (21 runs of
+#   w/o KD for the noise reading, 18 of Vanilla at w 0.9 and 1, 12 of CD and CD+LR over
+#   6 epochs). The paper's tables: 62 runs, 4970 s with `--workers 2` (measured);
 #   the estimate made before them follows. 63 runs: 24 trainings of MiniLM-L6 and
 #   53 of MiniLM-L3 (a CD run trains one of each). **Estimate, not measured:**
 #   one thread per run trains L6 at ≈ 51 and L3 at ≈ 97.5 sentences/s (44 and 117 ex/s on
@@ -123,17 +124,16 @@ if not nb.plan:   # Vanilla KD's chosen w (= 1 − α) per noise level and task
 # out of `n_train` training sentences; mean ± std over seeds.
 
 # %%
+from nkdlib.papers.noisy_kd import REFINEMENT, refinement
+
 if not nb.plan:
     runs = t1[t1["method"] == "co_distill_lr"].drop_duplicates("run")   # rows "CD+LR" and "with CD+LR" share runs
-    h = nb.histories(runs["run"]).dropna(subset=["lr_flagged"])          # the refinement epoch's row
-    h = h.merge(runs[["run", "block", "column", "n_train"]], on="run")
-    h = h.assign(**{"noise / task": h["block"] + " / " + h["column"], "precision (%)": 100 * h["lr_precision"],
-                    "recall (%)": 100 * h["lr_recall"], "flagged": h["lr_flagged"], "changed": h["lr_changed"]})
-    measures = ["precision (%)", "recall (%)", "flagged", "changed", "n_train"]
+    runs = runs.assign(**{"noise / task": runs["block"] + " / " + runs["column"]})
     table1 = nb.table("noisy_kd.table1")
     order = [f"{b} / {c}" for b in table1.blocks for c in table1.columns]
-    nb.show(report.mean_std_table(h.melt("noise / task", measures, "measure"), "noise / task", "measure", "value",
-                                  scale=1.0, average=False, row_order=order, col_order=measures), "label_refinement")
+    nb.show(report.mean_std_table(refinement(nb.histories(runs["run"]), runs, "noise / task"), "noise / task",
+                                  "measure", "value", scale=1.0, average=False, row_order=order,
+                                  col_order=list(REFINEMENT.values())), "label_refinement")
 
 # %% [markdown]
 # ## Figure 2 — the students' dev loss during training at 50% noise
@@ -182,3 +182,51 @@ if "noisy_kd.noise_reading" in nb.tables:
     nb.show(nb.paper_table(reading), "noise_reading")
     if not nb.plan:
         nb.show(reading_fit(reading.assign(cell=100 * report.cell_values(reading))), "noise_reading_criterion")
+
+# %% [markdown]
+# ## Diagnosis — why CD+LR does not beat Vanilla here (ours, `small`)
+# **Vanilla's w beyond its grid.** Table 1's grid (0.2, 0.5, 0.8) chose its edge, 0.8, in
+# every block. Each w's own runs, test accuracy and the noisy-valid score that selects w;
+# w = 1 drops the noisy labels from Vanilla's loss (the teacher alone).
+
+# %%
+if "noisy_kd.vanilla_w" in nb.tables:
+    vw = nb.run_table("noisy_kd.vanilla_w")
+    nb.show(nb.paper_table(vw), "vanilla_w")
+    if not nb.plan:
+        vw = vw[vw["row"] != "BERT-base"]
+        rows = list(dict.fromkeys(vw["row"]))
+        nb.show(report.mean_std_table(vw, "row", "block", "valid_metric", average=False, row_order=rows),
+                "vanilla_w_valid")
+
+# %% [markdown]
+# **When CD+LR refines.** CD+LR refining after 1, 2 (§3.2) or 3 epochs of CD, in 6-epoch
+# runs at 50% noise so that at least 3 epochs follow the refinement, against CD paired by
+# seed (Δ: CD+LR − CD, student, test accuracy points); what each refinement did to the
+# training labels (flagged, changed, how many of the changed were wrong before and are
+# right now, the wrong labels before and after); the epoch whose checkpoint the noisy valid
+# split selected for each student (per seed); and the students' dev loss per epoch.
+
+# %%
+if "noisy_kd.refine_timing" in nb.tables:
+    rt = nb.run_table("noisy_kd.refine_timing")
+    nb.show(nb.paper_table(rt), "refine_timing")
+    if not nb.plan:
+        cells = rt.assign(cell=100 * report.cell_values(rt))
+        nb.show(report.paired_gaps(cells[cells["row"] != "CD"], cells[cells["row"] == "CD"], by="row"),
+                "refine_timing_vs_cd")
+        lr = rt[rt["method"] == "co_distill_lr"]
+        nb.show(report.mean_std_table(refinement(nb.histories(lr["run"]), lr, "row"), "row", "measure", "value",
+                                      scale=1.0, average=False, row_order=list(dict.fromkeys(lr["row"])),
+                                      col_order=list(REFINEMENT.values())), "refine_timing_labels")
+        nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False),   # the student's
+                "refine_timing_selected_epoch")                                              # best valid epoch
+        runs = rt.drop_duplicates("run")
+        h = nb.histories(runs["run"]).merge(runs[["run", "row", "column", "seed"]], on="run")
+        h["row"] = pd.Categorical(h["row"], list(dict.fromkeys(runs["row"])))   # the table's order
+        fig = report.line_panels(h, "epoch", "test_loss_1", "row", "column", "training epochs", "dev cross-entropy",
+                                 "Students at 50% noise (dashed: the refinement epochs)", legend="student")
+        for ax in fig.axes:
+            for epoch in runs["hp.refine_epoch"].dropna().unique():
+                ax.axvline(epoch, color="grey", linestyle="--", linewidth=1)
+        nb.save_figure(fig, "refine_timing_dev_loss")

@@ -138,3 +138,28 @@ def test_the_noise_reading_criterion_by_hand():
     assert out.loc["symmetric", "drop 50%"] == -30.0 and out.loc["symmetric", "fits"]  # |-30 + 36.3| <= 18.15
     assert out.loc["symmetric", "distance"] == round(abs(-2 + 0.9) + abs(-30 + 36.3), 2)
     assert out["closer"].tolist() == [False, True]
+
+
+def test_noisy_kd_diagnosis_tables_share_table1s_runs_where_they_are_the_same_run():
+    names = lambda t: {run_name(j["config"]) for j in jobs(papers.table(t, "small"))}
+    table1, vanilla = jobs(papers.table("noisy_kd.table1", "small")), names("noisy_kd.vanilla_w")
+    grid_runs = {run_name(j["config"]) for j in table1 if j["row"] == "Vanilla"}
+    assert grid_runs < vanilla and len(vanilla) == len(grid_runs) * 5 // 3   # w 0.2, 0.5, 0.8 + 0.9, 1.0
+    timing = jobs(papers.table("noisy_kd.refine_timing", "small"))
+    assert {j["config"]["epochs"] for j in timing} == {6}
+    assert sorted({j["config"]["hp"].get("refine_epoch") for j in timing}, key=str) == [1, 2, 3, None]
+
+
+def test_refinement_measures_by_hand():
+    """The refinement epoch's row of each run, precision and recall in percent; measures a
+    run did not log (older runs) are left out."""
+    import pandas as pd
+    from nkdlib.papers.noisy_kd import refinement
+    h = pd.DataFrame({"run": ["a", "a", "b", "b"], "lr_flagged": [None, 10, None, 20],
+                      "lr_changed": [None, 8, None, 12], "lr_precision": [None, 0.5, None, 0.25],
+                      "lr_recall": [None, 0.2, None, 0.1], "lr_noisy": [None, 25, None, 50]})
+    runs = pd.DataFrame({"run": ["a", "b"], "row": ["x", "y"], "n_train": [100, 100]})
+    out = refinement(h, runs, "row").set_index(["row", "measure"])["value"]
+    assert out[("x", "precision (%)")] == 50.0 and out[("y", "recall (%)")] == 10.0
+    assert out[("y", "changed")] == 12 and out[("x", "wrong before")] == 25
+    assert "changed, now right" not in out.index.get_level_values("measure")

@@ -129,7 +129,7 @@ def tables(vanilla_w_grid=VANILLA_W_GRID, refine_epoch=REFINE_EPOCH) -> dict:
             notes=("'4 GLUE tasks' are not listed; MNLI, QNLI, MRPC and SST-2 are the ones §4.4 discusses.",),
         ),
     }
-    return {**out, **diagnosis(out["noisy_kd.table1"])}
+    return {**out, **diagnosis(out["noisy_kd.table1"], vanilla_w_grid)}
 
 
 READINGS = ("uniform", "symmetric")   # the two readings of §4.1's noise (nkdlib.noise)
@@ -137,10 +137,19 @@ READINGS = ("uniform", "symmetric")   # the two readings of §4.1's noise (nkdli
 PAPER_DROPS = {"SST-2": (-0.9, -36.3), "CoLA": (-12.2, -43.0)}
 
 
-def diagnosis(t1: Table) -> dict:
-    """Our runs that settle which noise reading the paper's numbers fit (ours, not the paper's):
-    w/o KD on SST-2 and CoLA under both readings at 25% and 50%; the 0% block is one run
-    under either reading (a run at rate 0 has no noise kind)."""
+REFINE_EPOCHS = (1, 2, 3)    # ours: refinement after 1, 2 (§3.2) or 3 epochs of CD ...
+REFINE_RUN_EPOCHS = 6        # ... in runs long enough that 3 or more epochs follow it
+W_BEYOND = (0.9, 1.0)        # ours: Vanilla's w past the grid's edge, 0.8 (w = 1: the teacher alone)
+
+
+def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
+    """Our runs (not the paper's) over Table 1 `t1`, by name:
+    - noise_reading: which noise reading the paper's numbers fit: w/o KD on SST-2 and CoLA
+      under both readings at 25% and 50%; the 0% block is one run under either reading (a
+      run at rate 0 has no noise kind);
+    - vanilla_w: Vanilla KD at every w of its grid and beyond it (W_BEYOND);
+    - refine_timing: CD+LR refining after REFINE_EPOCHS epochs, paired by seed with CD, in
+      runs of REFINE_RUN_EPOCHS epochs at the highest noise."""
     blocks = {"0%": dict(noise_rate=0.0),
               **{f"{kind} {rate:.0%}": dict(noise=kind, noise_rate=rate) for kind in READINGS for rate in (0.25, 0.5)}}
     reading = dataclasses.replace(
@@ -150,7 +159,25 @@ def diagnosis(t1: Table) -> dict:
         notes=("Criterion, fixed before the runs: per task, the reading whose w/o-KD drops from 0% to 25% and to 50% "
                "come closer to the paper's (PAPER_DROPS); a reading fits a task when its 50% drop is within half of "
                "the paper's, |ours - paper| <= |paper| / 2.",))
-    return {reading.name: reading}
+    vanilla = t1.rows["Vanilla"]
+    ws = tuple(sorted({*vanilla_w_grid, *W_BEYOND}))
+    vanilla_w = dataclasses.replace(
+        t1, name="noisy_kd.vanilla_w", source="ours: Vanilla KD at each w, its grid and beyond",
+        rows={"BERT-base": t1.rows["BERT-base"],
+              **{f"w = {w:g}": dataclasses.replace(vanilla, hp={**vanilla.hp, "w": w}, grid={}) for w in ws}},
+        block_rows={b: tuple(f"w = {w:g}" for w in ws) for b in t1.blocks}, average=None,
+        notes=("Each w's own runs (the grid's points are Table 1's Vanilla runs); w = 1 drops the noisy labels "
+               "from the loss.",))
+    cd, cd_lr = t1.rows["CD"], t1.rows["CD+LR"]
+    timing = dataclasses.replace(
+        t1, name="noisy_kd.refine_timing", source="ours: when CD+LR refines the labels (§3.2: after 2 epochs)",
+        recipe={**t1.recipe, "epochs": REFINE_RUN_EPOCHS},
+        rows={"CD": cd, **{f"CD+LR, refine after {e}": dataclasses.replace(cd_lr, hp={**cd_lr.hp, "refine_epoch": e})
+                           for e in REFINE_EPOCHS}},
+        blocks={"50%": t1.blocks["50%"]}, block_rows={}, average=None,
+        notes=(f"{REFINE_RUN_EPOCHS} epochs, so that refinement after {max(REFINE_EPOCHS)} epochs still has "
+               f"{REFINE_RUN_EPOCHS - max(REFINE_EPOCHS)} after it; CD is the same run until the refinement.",))
+    return {t.name: t for t in (reading, vanilla_w, timing)}
 
 
 def reading_fit(cells) -> "pandas.DataFrame":
@@ -175,6 +202,31 @@ def reading_fit(cells) -> "pandas.DataFrame":
         list(closest.itertuples(index=False, name=None)))).round(2)
 
 
+REFINEMENT = {   # history column (the refinement epoch's row of a CD+LR run) -> its label; % where scaled
+    "lr_precision": "precision (%)",    # flagged labels that the noise changed
+    "lr_recall": "recall (%)",          # labels the noise changed that were flagged
+    "lr_flagged": "flagged",
+    "lr_changed": "changed",            # flagged labels the teacher's argmax changed
+    "lr_changed_wrong": "changed, were wrong",
+    "lr_fixed": "changed, now right",
+    "lr_noisy": "wrong before",
+    "lr_noisy_after": "wrong after",
+    "n_train": "n_train",
+}
+
+
+def refinement(histories, runs, by) -> "pandas.DataFrame":
+    """What label refinement did, one row per CD+LR run, in long form (columns `by`,
+    measure, value) for nkdlib.report.mean_std_table. histories: the runs' history.csv rows
+    stacked (column run; lr_* set on the refinement epoch's row only); runs: one row per run
+    (columns run, `by`, n_train). Measures of REFINEMENT that these runs logged, in its
+    order (older runs have no lr_changed_wrong, lr_fixed, lr_noisy_after)."""
+    h = histories.dropna(subset=["lr_flagged"]).merge(runs[["run", by, "n_train"]], on="run")
+    h = h.assign(lr_precision=100 * h["lr_precision"], lr_recall=100 * h["lr_recall"])
+    logged = [c for c in REFINEMENT if c in h and h[c].notna().any()]
+    return h.rename(columns=REFINEMENT).melt(by, [REFINEMENT[c] for c in logged], "measure")
+
+
 SMOKE_TEXT = dict(max_train=160, max_test=64, max_length=32, eval_steps=2)
 SMALL_TEXT = dict(max_train=2000,   # 1800 train + 200 noisy valid (§4.1's 10%)
                   max_test=None,    # the whole SST-2 dev set (872): ±1.4 points per run
@@ -194,10 +246,12 @@ PROFILES = {
                          rows=("BERT-base", "with CD", "with CD+LR", "w/o KD", "Vanilla", "CD", "CD+LR")),
         "noisy_kd.figure2": dict(seeds=(0,), data={**SMALL_TEXT, "eval_steps": 10}),   # 22 points over 228 steps
         "noisy_kd.noise_reading": dict(columns=("SST-2", "CoLA")),   # RTE's 277 dev sentences cannot separate them
+        "noisy_kd.vanilla_w": dict(rows=None),        # None: all its rows (the paper-wide entry names Table 1's)
+        "noisy_kd.refine_timing": dict(rows=None, recipe=dict(epochs=REFINE_RUN_EPOCHS, lr=1e-4, precision="bf16")),
     },
 }
 NOTEBOOKS = {"01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2")}   # the tables each notebook renders
-DIAGNOSIS_TABLES = ("noisy_kd.noise_reading",)
+DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w", "noisy_kd.refine_timing")
 PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
     "small": {"01_noisy_glue_kd": NOTEBOOKS["01_noisy_glue_kd"] + DIAGNOSIS_TABLES},
 }
