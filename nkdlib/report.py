@@ -86,9 +86,10 @@ def show_table(table: pd.DataFrame, name: str, *, notebook: str, root="figures")
     display(table)
 
 
-def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, col_wrap=3):
+def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, col_wrap=3, marks=()):
     """One axis per value of `panel`, a line per value of `hue` (mean over seeds, ± std band);
-    `legend` titles the legend (default: the hue column's name)."""
+    `legend` titles the legend (default: the hue column's name); `marks`: x values marked by
+    a dashed vertical line on every axis (e.g. label-refinement epochs)."""
     style()
     grid = sns.relplot(data=df, x=x, y=y, hue=hue, col=panel, kind="line", marker="o",
                        col_wrap=min(col_wrap, df[panel].nunique()), height=3, aspect=1.2,
@@ -99,6 +100,9 @@ def line_panels(df, x, y, hue, panel, xlabel, ylabel, title=None, legend=None, c
         grid.legend.set_title(legend or hue)
     if title:
         grid.figure.suptitle(title, y=1.03)
+    for ax in grid.figure.axes:
+        for mark in marks:
+            ax.axvline(mark, color="grey", linestyle="--", linewidth=1)
     return grid.figure
 
 

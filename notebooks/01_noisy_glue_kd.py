@@ -46,23 +46,22 @@
 #   (CI), 7 s when the runs are reused.
 # - `small` — the claims on a 2-core CPU (`workers=2`): the pretrained MiniLM-L6 teacher
 #   (`minilm`) and its 3-layer student (`minilm-l3`), SST-2 only (the one Fig. 2 task
-#   available offline, and one a small model learns well enough for noise to matter),
-#   2000 training sentences (1800 train + 200 noisy valid), the whole dev set (872),
-#   0/25/50% noise (the "most at 50%" claim needs 25%), 3 seeds, 4 epochs at lr 1e-4 with
-#   bf16 autocast (refinement after epoch 2, then two more), no Self-DSTL (no claim rests on
-#   it); Fig. 2 on seed 0, dev loss every 10 steps; plus the diagnosis below (21 runs of
-#   w/o KD for the noise reading, 18 of Vanilla at w 0.9 and 1, 12 of CD and CD+LR over
-#   6 epochs). The paper's tables: 62 runs, 4970 s with `--workers 2` (measured);
-#   the estimate made before them follows. 63 runs: 24 trainings of MiniLM-L6 and
-#   53 of MiniLM-L3 (a CD run trains one of each). **Estimate, not measured:**
-#   one thread per run trains L6 at ≈ 51 and L3 at ≈ 97.5 sentences/s (44 and 117 ex/s on
-#   2 threads, L6 ×1.39 for bf16, ÷1.2 for one thread), so training is
-#   1800 × 4 × (24 / 51 + 53 / 97.5) = 7300 s; evaluation (valid + dev each epoch, the
-#   training logits at the end, the refinement's features; forward passes ≈ 4× faster)
-#   adds 1530 s and Fig. 2's dev-loss log 340 s: 9170 worker-seconds / 2 workers ≈ **76 min**,
-#   plus a minute or two of loading models and starting Ray.
-#   One-thread runs measured here while two other jobs shared the 2 cores trained at 51–59
-#   (L3) and 26–44 (L6) sentences/s: at those rates, ≈ 125 min.
+#   available offline, and one a small model learns well enough for noise to matter), 2000
+#   training sentences (1800 train + 200 noisy valid), the whole dev set (872), 0/25/50%
+#   noise (the "most at 50%" claim needs 25%), 3 seeds, 4 epochs at lr 1e-4 with bf16
+#   autocast (refinement after epoch 2, then two more), no Self-DSTL (no claim rests on it);
+#   Fig. 2 on seed 0, dev loss every 10 steps; plus the diagnosis below (21 runs of w/o KD
+#   for the noise reading, 18 of Vanilla at w 0.9 and 1, 12 of CD and CD+LR over 6 epochs, 6
+#   of CD+LR refined after 1 epoch). The paper's tables: 62 runs, 4970 s with `--workers 2`
+#   (measured); the estimate made before them follows. 63 runs: 24 trainings of MiniLM-L6
+#   and 53 of MiniLM-L3 (a CD run trains one of each). **Estimate, not measured:** one
+#   thread per run trains L6 at ≈ 51 and L3 at ≈ 97.5 sentences/s (44 and 117 ex/s on 2
+#   threads, L6 ×1.39 for bf16, ÷1.2 for one thread), so training is 1800 × 4 × (24 / 51 +
+#   53 / 97.5) = 7300 s; evaluation (valid + dev each epoch, the training logits at the end,
+#   the refinement's features; forward passes ≈ 4× faster) adds 1530 s and Fig. 2's dev-loss
+#   log 340 s: 9170 worker-seconds / 2 workers ≈ **76 min**, plus a minute or two of loading
+#   models and starting Ray. One-thread runs measured here while two other jobs shared the 2
+#   cores trained at 51–59 (L3) and 26–44 (L6) sentences/s: at those rates, ≈ 125 min.
 # - `paper` — BERT-base → DistilBERT, 7 GLUE tasks on the full data, 10 epochs, 3 seeds:
 #   501 runs, a GPU and the network (only CoLA, SST-2 and RTE are offline).
 
@@ -156,10 +155,7 @@ if not nb.plan:
     s["row"] = pd.Categorical(s["row"], list(nb.table("noisy_kd.figure2").block_rows[""]))   # the paper's order
     fig = report.line_panels(s, "epochs", "test_loss", "row", "column", "training epochs", "dev cross-entropy",
                              f"Students at {runs['noise_rate'].iloc[0]:.0%} noise (dashed: CD+LR's label refinement)",
-                             legend="student")
-    for ax in fig.axes:
-        for epoch in runs["hp.refine_epoch"].dropna().unique():
-            ax.axvline(epoch, color="grey", linestyle="--", linewidth=1)
+                             legend="student", marks=runs["hp.refine_epoch"].dropna().unique())
     nb.save_figure(fig, "figure2_dev_loss")
 
 # %% [markdown]
@@ -225,8 +221,23 @@ if "noisy_kd.refine_timing" in nb.tables:
         h = nb.histories(runs["run"]).merge(runs[["run", "row", "column", "seed"]], on="run")
         h["row"] = pd.Categorical(h["row"], list(dict.fromkeys(runs["row"])))   # the table's order
         fig = report.line_panels(h, "epoch", "test_loss_1", "row", "column", "training epochs", "dev cross-entropy",
-                                 "Students at 50% noise (dashed: the refinement epochs)", legend="student")
-        for ax in fig.axes:
-            for epoch in runs["hp.refine_epoch"].dropna().unique():
-                ax.axvline(epoch, color="grey", linestyle="--", linewidth=1)
+                                 "Students at 50% noise (dashed: the refinement epochs)", legend="student",
+                                 marks=runs["hp.refine_epoch"].dropna().unique())
         nb.save_figure(fig, "refine_timing_dev_loss")
+
+# %% [markdown]
+# **Refining earlier in Table 1's recipe.** Table 1's 25% and 50% blocks with CD+LR also
+# refined after 1 epoch (its own runs; Vanilla, CD and CD+LR are Table 1's), each row against
+# Vanilla (its chosen w) and CD, paired by seed (Δ in test accuracy points).
+
+# %%
+if "noisy_kd.refine_early" in nb.tables:
+    re_ = nb.run_table("noisy_kd.refine_early")
+    nb.show(nb.paper_table(re_), "refine_early")
+    if not nb.plan:
+        cells = report.select_grid(re_)
+        cells = cells[cells["row"] != "BERT-base"].assign(cell=lambda f: 100 * report.cell_values(f))
+        gaps = [report.paired_gaps(cells[(cells["block"] == b) & (cells["row"] != base)],
+                                   cells[(cells["block"] == b) & (cells["row"] == base)], by="row")
+                .assign(block=b, against=base) for b in dict.fromkeys(cells["block"]) for base in ("Vanilla", "CD")]
+        nb.show(pd.concat(gaps).reset_index().set_index(["block", "against", "row"]), "refine_early_gaps")

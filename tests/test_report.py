@@ -54,8 +54,10 @@ def test_save_table_and_show_table(tmp_path, capsys):
 def test_line_panels_and_save_figure(tmp_path):
     curves = pd.DataFrame({"epoch": [1, 2] * 4, "acc": range(8), "model": ["a", "a", "b", "b"] * 2,
                            "task": ["t1"] * 4 + ["t2"] * 4})
-    fig = report.line_panels(curves, "epoch", "acc", "model", "task", "epoch", "accuracy")
+    fig = report.line_panels(curves, "epoch", "acc", "model", "task", "epoch", "accuracy", marks=[1.5])
     assert len(fig.axes) == 2   # one panel per task
+    for ax in fig.axes:         # the mark: one dashed vertical line at x = 1.5 in each panel
+        assert [tuple(l.get_xdata()) for l in ax.lines if l.get_linestyle() == "--"] == [(1.5, 1.5)]
     paths = report.save_figure(fig, "nb", "curves", root=tmp_path)
     plt.close(fig)
     assert paths == [tmp_path / "nb" / "curves.png", tmp_path / "nb" / "curves.pdf"]
