@@ -215,8 +215,8 @@ if "noisy_kd.refine_timing" in nb.tables:
         nb.show(report.mean_std_table(refinement(nb.histories(lr["run"]), lr, "row"), "row", "measure", "value",
                                       scale=1.0, average=False, row_order=list(dict.fromkeys(lr["row"])),
                                       col_order=list(REFINEMENT.values())), "refine_timing_labels")
-        nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False),   # the student's
-                "refine_timing_selected_epoch")                                              # best valid epoch
+        nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False).astype(int),
+                "refine_timing_selected_epoch")   # the epoch of the student's best valid checkpoint
         runs = rt.drop_duplicates("run")
         h = nb.histories(runs["run"]).merge(runs[["run", "row", "column", "seed"]], on="run")
         h["row"] = pd.Categorical(h["row"], list(dict.fromkeys(runs["row"])))   # the table's order
