@@ -4,7 +4,8 @@ Understanding* (shared/papers/noisy-kd-nlu.md): notebook 01, in one place.
 - the protocol (`tables`): Table 1 and Fig. 2 exactly as the paper states them, every value
   with its source (§, Table) or `# ours: <why>`; `tables(**knobs)` rebuilds them with the
   parameters a notebook varies (KNOBS);
-- our runs settling the noise reading (`diagnosis`), as a table over Table 1;
+- our diagnosis runs (`diagnosis`), as tables over Table 1: the noise reading, Vanilla's w
+  beyond its grid, when CD+LR refines; and what a refinement did (`refinement`);
 - the profiles (PROFILES): how smoke and small change those tables (nkdlib.papers.table.scaled).
 
 smoke: every path of notebook 01 (the 0% block's reduced rows, a noisy block with CD,
