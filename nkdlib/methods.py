@@ -83,8 +83,7 @@ class RunView:
     labels: torch.Tensor                   # (N,) current training labels, CPU
     valid_labels: np.ndarray               # (V,) noisy valid labels
     valid_noisy: np.ndarray                # (V,) bool: which valid labels are corrupted (known, noisy-KD §3.2)
-    train_noisy: np.ndarray                # (N,) bool: for reporting only (label refinement's precision/recall)
-    train_true: np.ndarray                 # (N,) clean training labels: for reporting only
+    train_true: np.ndarray                 # (N,) clean training labels: for reporting only (label refinement's counts)
     seed: int
 
 
@@ -258,13 +257,14 @@ class CoDistillLR(CoDistill):
         forest.fit(features("valid", run.valid_labels), run.valid_noisy)
         flagged = torch.as_tensor(forest.predict(features("train", run.labels)).astype(bool))
         new = torch.where(flagged, run.predict(0, "train").argmax(1), run.labels)
-        truth, clean = torch.as_tensor(run.train_noisy), torch.as_tensor(run.train_true)
+        clean = torch.as_tensor(run.train_true)
+        truth = run.labels != clean   # refinement runs once, on the noisy labels
         hits = (flagged & truth).sum().item()
         changed = new != run.labels
         self.counts.update(lr_flagged=int(flagged.sum()), lr_changed=int(changed.sum()),
                            lr_precision=hits / max(int(flagged.sum()), 1),
                            lr_recall=hits / max(int(truth.sum()), 1), lr_noisy=int(truth.sum()),
-                           lr_changed_wrong=int((changed & (run.labels != clean)).sum()),   # were wrong before
+                           lr_changed_wrong=int((changed & truth).sum()),        # were wrong before
                            lr_fixed=int((changed & (new == clean)).sum()),                 # are right now
                            lr_noisy_after=int((new != clean).sum()))
         self.refined = True

@@ -196,8 +196,7 @@ class Trainer:
     def view(self) -> RunView:
         """What the method may read of this run (nkdlib.methods.RunView)."""
         return RunView(predict=self.predict, labels=self.labels.cpu(), valid_labels=self.task.valid.y,
-                       valid_noisy=self.task.valid.noisy, train_noisy=self.task.train.noisy,
-                       train_true=self.task.train.y_true,
+                       valid_noisy=self.task.valid.noisy, train_true=self.task.train.y_true,
                        seed=self.config["seed"])
 
     def fit(self, store: RunDir | None = None):

@@ -123,16 +123,14 @@ if not nb.plan:   # Vanilla KD's chosen w (= 1 − α) per noise level and task
 # out of `n_train` training sentences; mean ± std over seeds.
 
 # %%
-from nkdlib.papers.noisy_kd import REFINEMENT, refinement
+from nkdlib.papers.noisy_kd import refinement_table
 
 if not nb.plan:
     runs = t1[t1["method"] == "co_distill_lr"].drop_duplicates("run")   # rows "CD+LR" and "with CD+LR" share runs
     runs = runs.assign(**{"noise / task": runs["block"] + " / " + runs["column"]})
     table1 = nb.table("noisy_kd.table1")
     order = [f"{b} / {c}" for b in table1.blocks for c in table1.columns]
-    nb.show(report.mean_std_table(refinement(nb.histories(runs["run"]), runs, "noise / task"), "noise / task",
-                                  "measure", "value", scale=1.0, average=False, row_order=order,
-                                  col_order=list(REFINEMENT.values())), "label_refinement")
+    nb.show(refinement_table(nb.histories(runs["run"]), runs, "noise / task", order), "label_refinement")
 
 # %% [markdown]
 # ## Figure 2 — the students' dev loss during training at 50% noise
@@ -212,9 +210,8 @@ if "noisy_kd.refine_timing" in nb.tables:
         nb.show(report.paired_gaps(cells[cells["row"] != "CD"], cells[cells["row"] == "CD"], by="row"),
                 "refine_timing_vs_cd")
         lr = rt[rt["method"] == "co_distill_lr"]
-        nb.show(report.mean_std_table(refinement(nb.histories(lr["run"]), lr, "row"), "row", "measure", "value",
-                                      scale=1.0, average=False, row_order=list(dict.fromkeys(lr["row"])),
-                                      col_order=list(REFINEMENT.values())), "refine_timing_labels")
+        nb.show(refinement_table(nb.histories(lr["run"]), lr, "row", list(dict.fromkeys(lr["row"]))),
+                "refine_timing_labels")
         nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False).astype(int),
                 "refine_timing_selected_epoch")   # the epoch of the student's best valid checkpoint
         runs = rt.drop_duplicates("run")

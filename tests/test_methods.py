@@ -146,7 +146,7 @@ def test_label_refinement_counts_by_hand():
     valid_labels = np.array([0, 1] * 10)
     view = RunView(predict=lambda k, split, best=False: sure.repeat(len(labels) if split == "train" else 20, 1),
                    labels=labels, valid_labels=valid_labels, valid_noisy=valid_labels == 1,
-                   train_noisy=labels.numpy() != clean, train_true=clean, seed=0)
+                   train_true=clean, seed=0)
     method = CoDistillLR({"w": 0.5, "refine_epoch": 1, "trees": 10}, num_classes=2)
     assert method.on_epoch_start(view, 0) is None                  # not yet
     assert method.on_epoch_start(view, 1).tolist() == [0, 0, 0, 0, 0]

@@ -236,6 +236,14 @@ def refinement(histories, runs, by) -> "pandas.DataFrame":
     return h.rename(columns=REFINEMENT).melt(by, [REFINEMENT[c] for c in logged], "measure")
 
 
+def refinement_table(histories, runs, by, order) -> "pandas.DataFrame":
+    """`refinement` as "mean ± std over seeds": one row per value of `by` (in `order`), one
+    column per measure."""
+    from ..report import mean_std_table
+    return mean_std_table(refinement(histories, runs, by), by, "measure", "value", scale=1.0, average=False,
+                          row_order=order, col_order=list(REFINEMENT.values()))
+
+
 SMOKE_TEXT = dict(max_train=160, max_test=64, max_length=32, eval_steps=2)
 SMALL_TEXT = dict(max_train=2000,   # 1800 train + 200 noisy valid (§4.1's 10%)
                   max_test=None,    # the whole SST-2 dev set (872): ±1.4 points per run
