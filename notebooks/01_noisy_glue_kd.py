@@ -100,9 +100,9 @@ nb.tables
 # MCC (CoLA) or accuracy, ×100, mean ± std over seeds; the average is over the columns run.
 # As in the paper the 0% block has only the CE teacher, w/o KD and Vanilla; Vanilla's w is
 # the grid point with the best noisy-validation score (per block and task). Protocol notes:
-# the noise follows Jiang et al. 2018, "randomly changing the original labels", read as
-# *uniform* over all classes (the drawn label may be the old one, so 50% noise changes about
-# 25% of binary labels); the paper gives no optimiser, lr, batch size, epochs or seeds, so
+# the noise is *symmetric*: each chosen label flips to another class, as the paper's "50% ...
+# the max for binary classification" (§4.4) requires, so at 50% a binary training label is
+# independent of the truth (`-p noise uniform` gives the other reading); the paper gives no optimiser, lr, batch size, epochs or seeds, so
 # the whole recipe is ours; of "hyper-parameter tuning for all models" only Vanilla's α is
 # tuned.
 
