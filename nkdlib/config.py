@@ -9,9 +9,11 @@ at once, naming the key and what it allows, before anything is written.
 
 Run keys survive change: `key_view` leaves a key or hyper-parameter added after runs were
 published (ADDED, nkdlib.methods.ADDED_HP) out of the hash while at its default, and
-treats a run at noise rate 0 as the same run whatever the noise kind; make_config stores
-real numbers as floats (papermill's `-p eta 4` keys like 4.0) and noise 'symmetric' at
-rate 0.
+treats a run at noise rate 0 as the same run whatever the noise kind and an integer given
+for a real value as that float (papermill's `-p eta 4` keys like 4.0); make_config stores
+real numbers as floats and noise 'symmetric' at rate 0. `with_defaults`, where a config
+enters nkdlib.train.run, checks it again: a value set on the dict after make_config is
+refused there, naming the key, before anything trains.
 """
 import copy
 import math
@@ -20,8 +22,8 @@ import numbers
 import numpy as np
 
 from .datasets import TASKS, check_data_source
-from .methods import METHODS, method_hp, without_added_hp
-from .models import MODEL_NAMES, is_model_name
+from .methods import METHODS, REAL_HP, method_hp, without_added_hp
+from .models import MODEL_NAMES, VISION_NAMES, is_model_name
 from .noise import NOISE_KINDS
 from .tasks import TASK_KEYS
 
@@ -71,7 +73,7 @@ OPTIM_KEYS = ("pretrained", "width", "optimizer", "lr", "weight_decay", "momentu
               "schedule", "warmup", "milestones", "gamma", "clip", "precision", "augment", "select", "progress",
               "init_from", "metric")
 
-_INT, _REAL = "an integer", "a number"
+_INT, _REAL = "an integer", "a finite number"
 # key: (kind, test, what the test allows); None passes where the key allows None
 _CHECKS = {
     "noise": ("choice", NOISE_KINDS, None),
@@ -88,7 +90,7 @@ _CHECKS = {
     "max_test": (_INT, lambda v: v is None or v >= 1, ">= 1 or None"),
     "max_length": (_INT, lambda v: v >= 2, ">= 2"),
     "width": (_REAL, lambda v: v > 0, "> 0"),
-    "lr": (_REAL, lambda v: 0 < v < math.inf, "> 0 and finite"),
+    "lr": (_REAL, lambda v: v > 0, "> 0"),
     "weight_decay": (_REAL, lambda v: v >= 0, ">= 0"),
     "momentum": (_REAL, lambda v: 0 <= v < 1, "in [0, 1)"),
     "batch_size": (_INT, lambda v: v >= 1, ">= 1"),
@@ -99,6 +101,7 @@ _CHECKS = {
     "eval_steps": (_INT, lambda v: v >= 0, ">= 0 (0 = off)"),
 }
 _BOOLS = ("pretrained", "augment", "save_model")
+REAL_KEYS = tuple(k for k, (kind, _, _) in _CHECKS.items() if kind == _REAL)
 
 
 def make_config(**overrides) -> dict:
@@ -114,9 +117,7 @@ def make_config(**overrides) -> dict:
     if cfg["noise_rate"] == 0 and cfg["noise"] in NOISE_KINDS:
         cfg["noise"] = DEFAULTS["noise"]   # no label changes: the same run whatever the kind
     _check(cfg)
-    for key, (kind, _, _) in _CHECKS.items():
-        if kind == _REAL and cfg[key] is not None:
-            cfg[key] = float(cfg[key])
+    cfg = _floats(cfg, REAL_KEYS)
     cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
     if cfg["method"] == "self_kd" and cfg["teacher"] is None:
         # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
@@ -134,11 +135,13 @@ def key_view(cfg: dict) -> dict:
     hyper-parameters added after publication that are at their default (ADDED,
     nkdlib.methods.ADDED_HP), with noise 'symmetric' at noise rate 0; recursively in
     teacher and init_from. Configs stored before a key was added hash as they did."""
-    out = {k: v for k, v in cfg.items() if not (k in ADDED and v == ADDED[k])}
+    out = _floats({k: v for k, v in cfg.items() if not (k in ADDED and v == ADDED[k])}, REAL_KEYS)
     if out.get("noise_rate") == 0:
         out["noise"] = DEFAULTS["noise"]
     if isinstance(out.get("hp"), dict):
-        out["hp"] = without_added_hp(out["method"], out["hp"])
+        out["hp"] = _floats(without_added_hp(out["method"], out["hp"]), REAL_HP)
+        if isinstance(out["hp"].get("target_hp"), dict):
+            out["hp"]["target_hp"] = _floats(out["hp"]["target_hp"], REAL_HP)
     for key in ("teacher", "init_from"):
         if out.get(key) is not None:
             out[key] = key_view(out[key])
@@ -147,13 +150,25 @@ def key_view(cfg: dict) -> dict:
 
 def with_defaults(cfg: dict) -> dict:
     """A stored config with the keys and hyper-parameters added since it was written filled
-    in at their defaults (recursively in teacher and init_from); other values as stored.
-    ValueError if a stored hyper-parameter is one today's checks refuse."""
-    out = {**ADDED, **cfg, "hp": method_hp(cfg["method"], cfg["hp"])}
+    in at their defaults (recursively in teacher and init_from), checked and normalised again
+    as make_config does: where a config enters nkdlib.train.run, a value set on the dict
+    after make_config (epochs=0, lr=1) is refused or keyed as make_config would, by name."""
+    out = {**ADDED, **cfg}
     for key in ("teacher", "init_from"):
-        if out.get(key) is not None:
+        if isinstance(out.get(key), dict):   # anything else: make_config names it
             out[key] = with_defaults(out[key])
-    return out
+    return make_config(**out)
+
+
+def _floats(d: dict, keys) -> dict:
+    """d with the integers among `keys` as floats: 4 and 4.0 are one setting, one run."""
+    return {k: float(v) if k in keys and isinstance(v, numbers.Integral) and not isinstance(v, bool) else v
+            for k, v in d.items()}
+
+
+def _model_kind(name: str) -> str:
+    """What model `name` reads, as nkdlib.datasets.TaskDef.kind: hub ids and local folders are text models."""
+    return "image" if name in VISION_NAMES else "vector" if name == "mlp" else "text"
 
 
 def plain(value):
@@ -175,7 +190,7 @@ def _check(cfg):
         if value is None and allowed.endswith("None"):
             continue
         integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        number = integer or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+        number = integer or (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value))
         if not (integer if kind == _INT else number) or not test(value):
             raise ValueError(f"config {key}={value!r} must be {kind} {allowed}")
     for key in _BOOLS:
@@ -192,6 +207,12 @@ def _check(cfg):
             raise ValueError(f"config max_train={cfg['max_train']} with valid_frac={cfg['valid_frac']} holds out "
                              f"{held} valid examples; need at least 1 and fewer than max_train")
     check_data_source(cfg["task"], cfg["data_source"])   # also: the task exists
+    kind = TASKS[cfg["task"]].kind
+    wrong = [m for m in cfg["models"] if _model_kind(m) != kind]
+    if wrong:
+        fit = [m for m in MODEL_NAMES if _model_kind(m) == kind] + (["hub ids"] if kind == "text" else [])
+        raise ValueError(f"config models={cfg['models']!r} on task {cfg['task']!r}: {wrong} cannot read its "
+                         f"{kind} inputs; {kind} models: {fit}")
     classes, num_classes = cfg["classes"], TASKS[cfg["task"]].size[2]
     if classes is not None and (not isinstance(classes, list) or not classes
                                 or not all(isinstance(c, int) and not isinstance(c, bool) for c in classes)

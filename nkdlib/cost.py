@@ -5,17 +5,19 @@
 
 GPU-hours are estimates from the one throughput we measured (MEASURED), scaled by each
 model's forward FLOPs (nkdlib.models.forward_gflops) and each data set's size
-(nkdlib.datasets.TASKS[...].size).
+(nkdlib.datasets.TASKS[...].size); CPU-hours likewise from one published CPU run
+(MEASURED_CPU), scaled to this CPU's kernel path and the run's precision (nkdlib.cpu).
 """
 from pathlib import Path
 
 import pandas as pd
 
-from . import papers
+from . import cpu, papers
 from .datasets import TASKS
 from .jobs import jobs
 from .methods import METHODS
 from .models import forward_gflops
+from .papers.table import model_kind
 from .runs import config_key, flatten, in_order, run_name
 
 # Training model-images per second on one GPU, several runs packed on it (evaluation's time
@@ -25,18 +27,38 @@ MEASURED = dict(model="resnet18", width=1.0, images_per_s=27400, device="H200", 
                        "channels-last; 18 s per two-model epoch of 50,000 images")
 
 
-def gpu_hours(config: dict) -> float:
-    """Estimated GPU-hours of one run (its teacher not included): training images x epochs
-    x models, at MEASURED's packed rate scaled by each model's forward FLOPs. A `classes`
-    subset keeps that share of the (balanced) training set; max_train caps it."""
+# One-thread CPU training rate where bf16 is native, from a published run (evaluation
+# included); nkdlib.cpu.slowdown scales it to this CPU and the run's precision.
+MEASURED_CPU = dict(model="minilm-l3", max_length=64, examples_per_s=1800 * 3 / 88.72, precision="bf16",
+                    source="results/small/runs/ce-b21b815a7f96: 1800 SST-2 sentences x 3 epochs in 88.7 s, "
+                           "one thread, bf16 on an avx512_bf16 CPU")
+
+
+def _work(config: dict, reference: dict) -> float:
+    """Training examples x epochs x models of one run, in `reference` model-examples (forward FLOPs)."""
     train, _, classes = TASKS[config["task"]].size
     n = train * len(config["classes"]) / classes if config["classes"] is not None else train
     n = min(n, config["max_train"] or n)
     n = n * (1 - config["valid_frac"]) if config["task"] != "fewrel" else n   # FewRel: its own dev split
     models = config["models"] * (METHODS[config["method"]].num_models // len(config["models"]) or 1)
-    reference = forward_gflops(MEASURED["model"], MEASURED["width"])
-    cost = sum(forward_gflops(m, config["width"], config["max_length"]) for m in models) / reference
-    return n * config["epochs"] * cost / MEASURED["images_per_s"] / 3600
+    ref = forward_gflops(reference["model"], reference.get("width", 1.0), reference.get("max_length", 128))
+    cost = sum(forward_gflops(m, config["width"], config["max_length"]) for m in models) / ref
+    return n * config["epochs"] * cost
+
+
+def gpu_hours(config: dict) -> float:
+    """Estimated GPU-hours of one run (its teacher not included): training images x epochs
+    x models, at MEASURED's packed rate scaled by each model's forward FLOPs. A `classes`
+    subset keeps that share of the (balanced) training set; max_train caps it."""
+    return _work(config, MEASURED) / MEASURED["images_per_s"] / 3600
+
+
+def cpu_hours(config: dict) -> float:
+    """Estimated hours of one run on one thread of this CPU: _work at MEASURED_CPU's rate,
+    times nkdlib.cpu.slowdown for the run's precision here (bf16 without native support:
+    BF16_SLOWDOWN x fp32's time)."""
+    kind = model_kind(config["models"][0])
+    return _work(config, MEASURED_CPU) / MEASURED_CPU["examples_per_s"] / 3600 * cpu.slowdown(config["precision"], "cpu", kind)
 
 
 def plan_frame(notebook: str, profile: str, values: dict | None = None) -> pd.DataFrame:
@@ -57,7 +79,8 @@ def plan_frame(notebook: str, profile: str, values: dict | None = None) -> pd.Da
                 row = {k: job[k] for k in ("table", "block", "row", "column", "seed")}
                 row.update(role=roles.get(config_key(cfg), "" if cfg is job["config"] else "dependency"),
                            run=run_name(cfg), models=" + ".join(cfg["models"]),
-                           task=cfg["task"], epochs=cfg["epochs"], gpu_hours=gpu_hours(cfg))
+                           task=cfg["task"], epochs=cfg["epochs"], gpu_hours=gpu_hours(cfg),
+                           cpu_hours=cpu_hours(cfg))
                 flat = {}
                 flatten("config.", {k: v for k, v in cfg.items() if k not in ("teacher", "init_from")}, flat)
                 rows.append({**row, **flat})
@@ -72,5 +95,7 @@ def write_plan(notebook: str, profile: str, out_dir, values: dict | None = None)
     frame.to_csv(path, index=False)
     print(f"{notebook} ({profile}): {len(frame)} runs, ~{frame['gpu_hours'].sum():.1f} GPU-hours "
           f"(estimate: {MEASURED['model']} at {MEASURED['images_per_s']} training images/s on one "
-          f"{MEASURED['device']} with {MEASURED['runs_per_gpu']} runs packed, scaled by FLOPs) -> {path}")
+          f"{MEASURED['device']} with {MEASURED['runs_per_gpu']} runs packed, scaled by FLOPs), "
+          f"~{frame['cpu_hours'].sum():.1f} CPU-hours at one thread per run on this CPU ({cpu.kernel_path()}"
+          f"{'' if cpu.native_bf16() else '; bf16 emulated, several times slower than fp32'}) -> {path}")
     return path

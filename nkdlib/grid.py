@@ -16,9 +16,9 @@ import time
 import pandas as pd
 import torch
 
-from . import progress
+from . import cpu, progress
 from .runs import RunDir, config_key, dependencies, gather, in_order
-from .train import run
+from .train import default_device, run
 
 
 class GridError(RuntimeError):
@@ -74,7 +74,11 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
 
     address = address or os.environ.get("RAY_ADDRESS")
     # a grid that only reuses finished runs needs no Ray (the main job renders in seconds)
-    on_ray = (workers > 1 or address is not None) and not all(RunDir(root, cfg).finished for cfg in order)
+    todo = [cfg for cfg in order if not RunDir(root, cfg).finished]
+    on_ray = (workers > 1 or address is not None) and bool(todo)
+    if not quiet:   # once for the grid, before any run trains: Ray's workers run quietly
+        for cfg in todo:
+            cpu.warn_bf16(cfg["precision"], torch.device(device or default_device()).type)
     if on_ray:
         _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report)
     else:

@@ -18,29 +18,24 @@ import torch.nn.functional as F
 from . import files
 from .models import load_tokenizer
 
-CACHE_VERSION = "1"  # bump when the on-disk token format changes
+CACHE_VERSION = "2"  # bump when the on-disk token format changes (2: the key recorded inside)
 
 
 class TextInputs:
     """Tokenized texts (or sentence pairs), padded per batch to the batch's longest row.
 
-    Token ids are stored flat with row offsets and cached on disk, keyed by a hash of
-    (tokenizer name, max_length, texts), so another run, even in a new process, skips
-    tokenization; `cache_hit` tells whether this one did.
+    Token ids are stored flat with row offsets and cached on disk, named by and checked
+    against a hash of (tokenizer name, max_length, texts) (nkdlib.files.cached_arrays), so
+    another run, even in a new process, skips tokenization; `cache_hit` tells whether this one did.
     batch(idx) -> dict(input_ids, attention_mask[, token_type_ids]), each (B, L) long.
     """
 
     def __init__(self, texts, tokenizer_name, max_length=128, device="cpu", cache_dir=None):
         self.device = torch.device(device)
-        path = Path(cache_dir or files.cache_dir("tokens")) / f"{_text_key(texts, tokenizer_name, max_length)}.npz"
-        self.cache_hit = path.exists()
-        if self.cache_hit:
-            with np.load(path) as f:
-                arrays = dict(f)
-        else:
-            arrays = _tokenize(texts, load_tokenizer(tokenizer_name), max_length)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            files.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # parallel runs share the cache
+        key = _text_key(texts, tokenizer_name, max_length)
+        path = Path(cache_dir or files.cache_dir("tokens")) / f"{key[:32]}.npz"   # parallel runs share the cache
+        arrays, self.cache_hit = files.cached_arrays(
+            path, key, lambda: _tokenize(texts, load_tokenizer(tokenizer_name), max_length))
         self.pad_id = int(arrays.pop("pad_id"))
         offsets = torch.from_numpy(arrays.pop("offsets"))  # (N+1,) row starts into the flat ids
         self.starts = offsets[:-1].to(self.device)
@@ -67,7 +62,7 @@ def _text_key(texts, tokenizer_name, max_length):
     h = hashlib.sha256(f"{CACHE_VERSION}\x00{tokenizer_name}\x00{max_length}".encode())
     for t in texts:
         h.update(b"\x1e" + "\x1f".join(t if isinstance(t, (tuple, list)) else (t,)).encode())
-    return h.hexdigest()[:32]
+    return h.hexdigest()
 
 
 def _tokenize(texts, tokenizer, max_length):

@@ -5,7 +5,8 @@ diffs show); each run builds DIR/NN_<name>.ipynb from it and executes that. The 
 the `small` profile on the published run store results/small/runs (finished runs are
 reused, only missing ones train). Parameters given with -p (nkdlib.papers.parameters)
 change the science, so their runs go to runs/, never to a published store unless
---runs-dir names it; their tables and figures go to figures/<notebook>/<parameters>/.
+--runs-dir names it; their tables and figures go to figures/<notebook>/<parameters>/, whose
+name also says the profile when it is not small (nkdlib.session: figure_name).
 """
 import argparse
 import ast
@@ -71,6 +72,13 @@ def value(text: str):
             return text
 
 
+def positive_int(text: str) -> int:
+    """--workers: an integer >= 1 (argparse names the option when it is not)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
+    return int(text)
+
+
 def _covers(papers, notebook, profile) -> bool:
     try:
         return bool(papers.notebook_tables(notebook, profile))
@@ -85,7 +93,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names, e.g. 01 04")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="a notebook parameter, e.g. -p eta 4 -p b2 -2 (nkdlib.papers.parameters)")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help="runs at once, on Ray, one thread each (default: the machine's cores)")
     parser.add_argument("--runs-dir", default=None,
                         help="run store (default: results/small/runs for small at the profile's values, else runs/)")

@@ -2,16 +2,18 @@
 
 Tables are "mean ± std over seeds" grids (`paper_table`: a paper's table from the runs of
 nkdlib.jobs.jobs, `comparisons`: its Wilcoxon tests); figures are seaborn-styled and saved as PNG and
-PDF under figures/<notebook>/, tables as CSV beside them.
+PDF under figures/<notebook>/, tables as CSV beside them. `verdict` is the repository's one
+rule for judging a paper's claims (`Claim`) against our cells.
 """
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import display
-from scipy.stats import wilcoxon
+from scipy.stats import binomtest, rankdata, ttest_1samp, wilcoxon
 
 from .papers.table import Table
 
@@ -182,3 +184,221 @@ def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> p
         out.append({by: label, "n": len(pair), "mean": pair["a"].mean(), "Δ": diff.mean(),
                     "wins": f"{(diff > 0).sum()}/{len(pair)}", "p": wilcoxon_p(pair["a"], pair["b"])})
     return pd.DataFrame(out).set_index(by).round(4)
+
+
+# The verdict rule: one for every claim of every paper -----------------------------------
+
+FRACTION = 0.5   # our models and data are far smaller than the papers', so effects may shrink; half keeps the claim's substance (as "within half" in noisy-KD's noise-reading criterion)
+KINDS = ("greater", "no gap", "above chance")
+TESTS = {"wilcoxon": "Wilcoxon exact signed-rank", "t": "t", "sign": "sign"}   # all two-sided
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper, judged by `verdict`.
+
+    name: the claim's name in the verdict table (unique per call). kind: "greater" (row a
+    differs from row b in the paper's direction, by about the paper's effect), "no gap"
+    (a ≈ b) or "above chance" (a's values above `chance`). a: a row, or a tuple of rows, each
+    judged on its own; b: the row a is compared with (None for "above chance").
+    paper: the paper's effect in points, a − b (a − chance): a number Δ, a pair (A, B) of the
+    paper's values (Δ = A − B), or a dict of these keyed by cell label, row or (row, cell
+    label), nested or not. Required for "greater" (its sign is the paper's direction);
+    shown for "no gap"; for "above chance", if given, our effect must reach FRACTION of it.
+    cells: the cell labels the claim covers ("<block> / <column>", or "<column>" where the
+    block is empty); () for every cell that holds all its rows. chance: the chance level in
+    points (e.g. the dev set's majority-class rate, or 0 for MCC), a number or a dict keyed
+    as `paper`; required for "above chance". test: a key of TESTS ("wilcoxon": exact
+    signed-rank, "t": paired or one-sample t, "sign": binomial sign test), two-sided.
+    """
+    name: str
+    kind: str
+    a: str | tuple[str, ...]
+    b: str | None = None
+    paper: float | tuple | dict | None = None
+    cells: str | tuple[str, ...] = ()
+    chance: float | dict | None = None
+    test: str = "wilcoxon"
+
+    def __post_init__(self):
+        if self.kind not in KINDS or self.test not in TESTS:
+            raise ValueError(f"{self.name}: kind must be one of {KINDS}, test one of {tuple(TESTS)}")
+        if (self.b is None) != (self.kind == "above chance"):
+            raise ValueError(f"{self.name}: 'above chance' compares row a with `chance`, the other kinds with row b")
+        if self.kind == "greater" and self.paper is None:
+            raise ValueError(f"{self.name}: a 'greater' claim needs the paper's effect (its sign is the direction)")
+        if self.kind == "above chance" and self.chance is None:
+            raise ValueError(f"{self.name}: an 'above chance' claim needs `chance`")
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        return (self.a,) if isinstance(self.a, str) else tuple(self.a)
+
+
+def gap_p(gaps, test: str = "wilcoxon") -> float:
+    """Two-sided p of `test` (a key of TESTS) against "the gaps are centred on 0". gaps:
+    shape (n,), per-seed differences a − b (paired) or values − chance (one sample).
+    "wilcoxon": exact signed-rank, over all 2^m sign patterns of the midranks of the m
+    non-zero gaps (zeros dropped, ties exact; beyond m = 20 scipy's wilcoxon); "t": t test
+    of the mean (0 when the gaps are equal and non-zero, NaN below 2 gaps); "sign": binomial
+    test of positive against negative gaps (zeros dropped). 1 when every gap is 0."""
+    gaps = np.asarray(gaps, float)
+    d = gaps[gaps != 0]
+    if not len(d):
+        return 1.0
+    if test == "t":
+        return float(ttest_1samp(gaps, 0.0).pvalue) if len(gaps) > 1 else np.nan
+    if test == "sign":
+        return float(binomtest(int((d > 0).sum()), len(d)).pvalue)
+    if test != "wilcoxon":
+        raise ValueError(f"test must be one of {tuple(TESTS)}")
+    if len(d) > 20:
+        return float(wilcoxon(d).pvalue)
+    ranks = rankdata(np.abs(d))
+    signs = (np.arange(2 ** len(d))[:, None] >> np.arange(len(d))) & 1   # every pattern of positive gaps
+    centre = ranks.sum() / 2
+    return float(np.mean(np.abs(signs @ ranks - centre) >= abs(ranks[d > 0].sum() - centre) - 1e-9))
+
+
+def min_p(n: int, test: str = "wilcoxon") -> float:
+    """The smallest two-sided p `test` can give with n gaps: 2 / 2^n (capped at 1) for the
+    signed-rank and sign tests (all n of one sign), 0 for t (n ≥ 2; NaN below)."""
+    if test == "t":
+        return 0.0 if n >= 2 else np.nan
+    return min(1.0, 2.0 / 2.0 ** n)
+
+
+def _lookup(value, row, cell):
+    """value, or its entry for (row, cell), cell or row where it is a dict (nested or not)."""
+    while isinstance(value, dict):
+        key = next((k for k in ((row, cell), cell, row) if k in value), None)
+        if key is None:
+            raise KeyError(f"no entry for row {row!r} at cell {cell!r} in {value}")
+        value = value[key]
+    return value
+
+
+def _judge(kind: str, gap: float, apart: bool, effect: float | None) -> str:
+    """One unit's verdict (see `verdict`): gap, our mean effect; apart: the mean ± std intervals
+    are apart; effect: the paper's Δ (None: no size asked)."""
+    if kind == "no gap":
+        return "not reproduced" if apart else "reproduced"
+    ours = gap if kind == "above chance" else np.sign(effect) * gap   # in the paper's direction
+    if ours > 0:
+        large = effect is None or ours >= FRACTION * abs(effect)
+        return "reproduced" if apart and large else "direction only"
+    return "reversed" if ours < 0 and apart else "not reproduced"
+
+
+def _units(claim: Claim, series: dict, order: list) -> list[dict]:
+    """One dict per (row, cell) of `claim`; series: (row, cell label) -> values by seed."""
+    cells = (claim.cells,) if isinstance(claim.cells, str) else tuple(claim.cells)
+    cells = cells or tuple(c for c in order if all((r, c) in series for r in claim.rows + (claim.b,) if r))
+    out = []
+    for row in claim.rows:
+        for cell in cells:
+            chance = np.nan if claim.chance is None else float(_lookup(claim.chance, row, cell))
+            a = series.get((row, cell), pd.Series(dtype=float))
+            b = pd.Series(chance, index=a.index) if claim.b is None else series.get((claim.b, cell), pd.Series(dtype=float))
+            pair = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna().sort_index()
+            if pair.empty:
+                raise ValueError(f"{claim.name}: no seed with both {row!r} and {claim.b or 'chance'!r} at {cell!r}")
+            n, gaps = len(pair), pair["a"] - pair["b"]
+            std = lambda s: float(s.std()) if n > 1 else 0.0
+            ma, sa, mb, sb = pair["a"].mean(), std(pair["a"]), pair["b"].mean(), std(pair["b"])
+            apart = bool(abs(ma - mb) > sa + sb)
+            raw = None if claim.paper is None else _lookup(claim.paper, row, cell)
+            effect = None if raw is None else float(raw[0] - raw[1] if isinstance(raw, (tuple, list)) else raw)
+            judged = _judge(claim.kind, gaps.mean(), apart, effect)
+            text = judged if claim.kind != "no gap" or not apart else \
+                f"not reproduced ({row} {'above' if ma > mb else 'below'} {claim.b})"
+            label = f"{row} at {cell}" if len(claim.rows) > 1 and len(cells) > 1 else row if len(claim.rows) > 1 else cell
+            vs = f"chance {chance:.2f}" if claim.b is None else f"{mb:.2f} ± {sb:.2f}"
+            out.append({
+                "claim": claim.name, "unit": label, "row": row, "vs": claim.b or "chance", "cell": cell, "n": n,
+                "paper": np.nan if effect is None else effect, "mean a": ma, "std a": sa, "mean b": mb, "std b": sb,
+                "gap": gaps.mean(), "gap std": std(gaps), "gaps": tuple(gaps), "test": claim.test,
+                "p": gap_p(gaps, claim.test), "min p": min_p(n, claim.test), "chance": chance, "apart": apart,
+                "judged": judged, "verdict": text,
+                "_paper": "" if raw is None else f"{raw[0]:.2f} vs {raw[1]:.2f}: Δ {effect:+.2f}"
+                if isinstance(raw, (tuple, list)) else f"Δ {effect:+.2f}",
+                "_ours": f"{ma:.2f} ± {sa:.2f} vs {vs}: Δ {gaps.mean():+.2f} ± {std(gaps):.2f}, n = {n}"})
+    return out
+
+
+def _summary(claim: Claim, units: list[dict]) -> dict:
+    """The claim's row of verdict's summary: its units' texts, joined where there are several."""
+    def joined(key, fmt=str, once=False):
+        texts = [fmt(u[key]) for u in units]
+        if len(units) == 1 or (once and len(set(texts)) == 1):
+            return texts[0]
+        return "; ".join(f"{u['unit']}: {t}" for u, t in zip(units, texts))
+
+    judged, labels = [u["judged"] for u in units], [u["unit"] for u in units]
+    if all(j == "reproduced" for j in judged):
+        overall = "reproduced"
+    elif "reproduced" in judged:
+        overall = "partly: " + ", ".join(l for l, j in zip(labels, judged) if j == "reproduced")
+    elif len(units) == 1:
+        overall = units[0]["verdict"]
+    else:
+        overall = judged[0] if len(set(judged)) == 1 else "not reproduced"
+    test = ("paired t" if claim.b else "one-sample t") if claim.test == "t" else TESTS[claim.test]
+    return {"claim": claim.name, "kind": claim.kind, "compared": f"{', '.join(claim.rows)} − {claim.b or 'chance'}",
+            "cells": ", ".join(dict.fromkeys(u["cell"] for u in units)), "paper": joined("_paper", once=True),
+            "ours": joined("_ours"), "gaps": joined("gaps", lambda g: ", ".join(f"{x:+.2f}" for x in g)),
+            "test": f"{test}, two-sided", "p": joined("p", lambda p: f"{p:.4f}"),
+            "min p": joined("min p", lambda p: f"{p:.4f}", once=True),
+            "chance": joined("chance", lambda c: "" if np.isnan(c) else f"{c:.2f}", once=True),
+            "per cell": "" if len(units) == 1 else joined("verdict"), "verdict": overall}
+
+
+def verdict(cells: pd.DataFrame, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Judge each claim (a list of Claim) against our cells, by the repository's one rule.
+
+    cells: one row per (row, cell, seed), with columns row, column, seed, cell (the value in
+    points) and optionally block; a cell is labelled "<block> / <column>", or "<column>"
+    where there is no block. E.g. the notebooks'
+    `report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))`.
+
+    A claim is judged per unit: each cell of `cells`, times each row of `a`. A unit pairs
+    a's values with b's by seed (or with the chance level) and takes the n per-seed gaps;
+    over those n seeds the mean ± std intervals (sample std; chance is a point) are *apart*
+    when |mean a − mean b| > std a + std b. "ours" is the mean gap, Δ the paper's effect,
+    its sign the paper's direction ("above chance": up). A unit's verdict:
+      greater, above chance:
+        reproduced      ours in the paper's direction, intervals apart, ours ≥ FRACTION·|Δ|
+                        (no size asked of "above chance" without `paper`)
+        direction only  ours in the paper's direction, but intervals intersect or ours < FRACTION·|Δ|
+        reversed        ours against the paper's direction, intervals apart
+        not reproduced  otherwise (no gap, or against the paper with intervals intersecting)
+      no gap (the paper's criterion): reproduced when the intervals intersect, otherwise
+        "not reproduced (<a> above|below <b>)".
+    A claim is "reproduced" when all its units are, "partly: <the units that are>" when some
+    are, otherwise its units' common verdict, or "not reproduced" when they differ. The p of
+    the claim's test (gap_p) and the least p it can reach with n (min_p) are reported, not
+    used: with 3 seeds no signed-rank or sign test can go below 0.25.
+
+    Returns (summary, detail), both indexed by claim name. summary: one row per claim, text
+    for a verdict table, with columns kind, compared, cells, paper, ours ("mean a ± std vs
+    mean b ± std: Δ gap ± std, n"), gaps (per seed, in seed order), test, p, min p, chance,
+    per cell (each unit's verdict, for claims of several units) and verdict; several units'
+    values are "<unit>: <value>" joined by "; ". detail: one row per unit, numbers: unit,
+    row, vs, cell, n, paper (Δ, NaN if not given), mean a, std a, mean b, std b, gap,
+    gap std, gaps (tuple), test, p, min p, chance (NaN if not given), apart, judged (the
+    verdict's category) and verdict.
+    """
+    names = [c.name for c in claims]
+    if len(set(names)) != len(names):
+        raise ValueError(f"claim names must be unique: {names}")
+    blocks = cells["block"] if "block" in cells else [""] * len(cells)
+    frame = cells.assign(label=[f"{b} / {c}" if pd.notna(b) and b != "" else str(c)
+                                for b, c in zip(blocks, cells["column"])])
+    if frame.duplicated(["row", "label", "seed"]).any():
+        raise ValueError("several values for one (row, cell, seed): pick one grid point first (select_grid)")
+    series = {key: g.set_index("seed")["cell"].astype(float) for key, g in frame.groupby(["row", "label"], sort=False)}
+    order = list(dict.fromkeys(frame["label"]))
+    units = {claim.name: _units(claim, series, order) for claim in claims}
+    summary = pd.DataFrame([_summary(claim, units[claim.name]) for claim in claims]).set_index("claim")
+    detail = pd.DataFrame([u for claim in claims for u in units[claim.name]]).set_index("claim")
+    return summary, detail.drop(columns=["_paper", "_ours"])

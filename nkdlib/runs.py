@@ -7,7 +7,8 @@
                           logits_train.npy  the main model's selected logits on the train split
                           model.pt          model 0's selected weights (save_model only)
                           checkpoint.pt     while running; removed when finished
-                          checkpoint.json   the checkpoint's sha256 (a changed checkpoint is discarded)
+                          checkpoint.json   the checkpoint's sha256 and its run's key (a changed checkpoint,
+                                            or another run's, is discarded)
                           metrics.json      final metrics, a sha256 of every file above and one of
                                             the metrics themselves: its presence means "finished"
                           failed.json       the run stopped for good (diverged): epoch and reason
@@ -18,7 +19,8 @@ wait, then reuse it), every file is written under a temporary name unique to its
 and renamed, and metrics.json is written last, so a finished run is complete or absent.
 A finished run whose files or metrics no longer match their recorded hashes is an error
 naming the file (`gather` skips it with a warning); an interrupted run's unreadable or
-changed checkpoint is discarded with a warning naming it, and the run starts over.
+changed checkpoint, or one of another run (copied in, or its folder renamed), is discarded
+with a warning naming it, and the run starts over.
 Leftovers of a write interrupted by a crash (temporary files, a finished run's checkpoint)
 are removed when the run is next touched. A finished run is read without its lock, so a
 read-only store (a published one) works.
@@ -124,7 +126,12 @@ class RunDir:
     @property
     def failure(self) -> dict | None:
         """failed.json's {"epoch", "step", "reason"}, or None; CorruptRunError names an unreadable one."""
-        return self._json("failed.json") if (self.path / "failed.json").exists() else None
+        if not (self.path / "failed.json").exists():
+            return None
+        failure = self._json("failed.json")
+        if not isinstance(failure, dict) or "reason" not in failure:
+            raise CorruptRunError(f"{self.path / 'failed.json'}: not the record of a failed run")
+        return failure
 
     def clean(self) -> None:
         """Remove what an interrupted write left behind: temporary files, and in a finished run
@@ -153,10 +160,11 @@ class RunDir:
         atomic_write(self._file(name), lambda p: np.save(p, array))
 
     def save_checkpoint(self, state) -> None:
-        """checkpoint.pt, then checkpoint.json with its hash (a crash between the two leaves a
-        checkpoint that does not match: discarded on resume, as a changed one is)."""
+        """checkpoint.pt, then checkpoint.json with its hash and the run's key (a crash between
+        the two leaves a checkpoint that does not match: discarded on resume, as a changed one
+        or another run's is)."""
         self.save("checkpoint.pt", state)
-        self.write_json("checkpoint.json", {"sha256": _sha256(self.path / "checkpoint.pt")})
+        self.write_json("checkpoint.json", {"sha256": _sha256(self.path / "checkpoint.pt"), "key": self.key})
 
     def finish(self, metrics: dict) -> None:
         """Mark the run finished: metrics.json with the hash of every file and of the metrics,
@@ -192,8 +200,12 @@ class RunDir:
                 continue   # left out of a published store
             if not path.exists() or _sha256(path) != digest:
                 raise CorruptRunError(f"{path}: missing or changed since the run finished")
-        if config_key(self._json("config.json")) != self.key:
-            raise CorruptRunError(f"{self.path / 'config.json'}: does not match the run's key {self.key}")
+        try:
+            key = config_key(self._json("config.json"))
+        except (AttributeError, KeyError, TypeError):   # not a config at all (e.g. [])
+            key = None
+        if key != self.key:
+            raise CorruptRunError(f"{self.path / 'config.json'}: not a config with the run's key {self.key}")
         return record
 
     def read_csv(self, name: str) -> pd.DataFrame:
@@ -215,19 +227,23 @@ class RunDir:
         return torch.load(self.path / name, map_location="cpu", weights_only=False)
 
     def load_checkpoint(self):
-        """The interrupted run's last checkpoint, or None (none; or unreadable, or not the one
-        written (its hash in checkpoint.json): discarded with a warning naming it)."""
+        """The interrupted run's last checkpoint, or None (none; or unreadable, not the one
+        written (its hash in checkpoint.json) or another run's (its key there): discarded
+        with a warning naming it)."""
         path = self.path / "checkpoint.pt"
         if not path.exists():
             return None
         data = path.read_bytes()
         try:
-            recorded = json.loads((self.path / "checkpoint.json").read_text())["sha256"]
+            record = json.loads((self.path / "checkpoint.json").read_text())
+            recorded, key = record["sha256"], record.get("key")
         except (OSError, ValueError, KeyError, TypeError):
-            recorded = None
+            recorded = key = None
         try:
             if hashlib.sha256(data).hexdigest() != recorded:
                 raise ValueError("it does not match the hash recorded in checkpoint.json")
+            if key != self.key:   # copied from another run's folder, or that folder renamed to this run's name
+                raise ValueError(f"checkpoint.json ties it to run key {key}, not to this run's {self.key}")
             return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
         except Exception as e:
             warnings.warn(f"{path}: unreadable or changed checkpoint ({type(e).__name__}: {e}); "
@@ -260,9 +276,12 @@ def _finished(root):
         path = metrics_file.parent
         store = RunDir.at(path)
         try:
-            yield path.name, with_defaults(store._json("config.json")), store.metrics()
+            metrics = store.metrics()   # first: it checks config.json (against its hash, and that it is a config)
+            config = with_defaults(store._json("config.json"))
         except (CorruptRunError, ValueError) as e:   # ValueError: a stored config today's checks refuse
             warnings.warn(f"skipping run {path.name}: {e}")
+            continue
+        yield path.name, config, metrics
 
 
 def gather(root) -> pd.DataFrame:

@@ -10,7 +10,9 @@ seeds, epochs, noise, models, ... and the paper's knobs, None = the profile's va
 name injected by papermill that is neither (a typo) stops the notebook, naming the valid
 ones. With plan=True nothing trains: the session writes the notebook's run list
 (nkdlib.cost) and run_table returns the jobs without metrics, whose tables count runs per
-cell.
+cell. Tables and figures go to <figures_dir>/<notebook>/, or, for another profile than the
+published one (small), parameters set or plan mode, to a subfolder that names them
+(figure_name), so they never overwrite the published profile's.
 """
 import os
 import re
@@ -23,6 +25,7 @@ import pandas as pd
 from . import cost, papers, report
 from .grid import run_many
 from .jobs import jobs
+from .notebooks import PUBLISHED
 from .runs import histories, run_name
 
 ROOT = Path(__file__).resolve().parents[1]   # the repository: runs/ and figures/ by default
@@ -37,6 +40,7 @@ SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "quiet": "True: no progress bars",
     "tensorboard": "a folder for live TensorBoard curves, or None",
 }
+FLAGS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 KERNEL_NAMES = {"In", "Out"}   # what IPython itself puts in a notebook's namespace
 _SEEN = set()   # ids of namespaces already checked: a re-run cell sees the notebook's later globals
 
@@ -65,16 +69,22 @@ class NotebookSession:
 
     @property
     def tag(self) -> str:
-        """The parameters set, as a folder name ("" at the profile's values)."""
+        """As a folder name, what sets this session's tables apart from the published
+        profile's: the profile (unless it is published), the parameters set, plan mode
+        ("" for none: the main job's tables keep their published paths)."""
         def text(v):
             return "-".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-        return re.sub(r"[^A-Za-z0-9.=,_-]", "_", ",".join(f"{k}={text(v)}" for k, v in self.values.items()))
+        parts = [f"{k}={text(v)}" for k, v in self.values.items()] + (["plan"] if self.plan else [])
+        if self.profile not in PUBLISHED:
+            parts.insert(0, f"profile={self.profile}")
+        return re.sub(r"[^A-Za-z0-9.=,_-]", "_", ",".join(parts))
 
     @property
     def figure_name(self) -> str:
         """Where this notebook's tables and figures go under figures_dir: <name>, or
-        <name>/<tag> when parameters differ from the profile's, so they never overwrite those."""
-        return f"{self.name}/{self.tag}" if self.values else self.name
+        <name>/<tag> (e.g. profile=smoke,eta=4,plan), so a run count or a smoke table never
+        overwrites a rendered table."""
+        return f"{self.name}/{self.tag}" if self.tag else self.name
 
     def table(self, name: str):
         """Table `name` as this profile and these parameters run it (nkdlib.papers.table)."""
@@ -132,7 +142,7 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
     Refuses, before anything runs, a name in the namespace that is no parameter (a typo
     given to papermill), a bad profile, a bad parameter value or a profile without this
     notebook, each naming the valid ones. With `plan`, writes
-    <figures_dir>/<name>/<name>.plan-<profile>.csv (nkdlib.cost.write_plan)."""
+    <figures_dir>/<figure_name>/<name>.plan-<profile>.csv (nkdlib.cost.write_plan)."""
     science = papers.parameters(name)
     stray = sorted(k for k, v in namespace.items() if not k.startswith("_") and k not in KERNEL_NAMES
                    and k not in SETTINGS and k not in science
@@ -149,12 +159,23 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
     workers = os.cpu_count() if workers is None else workers   # one thread per run: numbers as with one worker
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"parameter workers={workers!r} must be an integer >= 1")
+    quiet, plan = _flag("quiet", get("quiet")), _flag("plan", get("plan"))
     for table in papers.notebook_tables(name, profile):   # every name checked now, not mid-grid
         jobs(papers.table(table, profile, values))
     session = NotebookSession(name, profile, str(get("runs_dir") or ROOT / "runs"),
                               str(get("figures_dir") or ROOT / "figures"), values, get("data_dir"), get("device"),
-                              bool(get("quiet", False)), workers, gpus_per_run, bool(get("plan", False)),
-                              get("tensorboard"))
+                              quiet, workers, gpus_per_run, plan, get("tensorboard"))
     if session.plan:
         cost.write_plan(name, profile, report.figure_dir(session.figure_name, session.figures_dir), values)
     return session
+
+
+def _flag(name: str, value) -> bool:
+    """A True/False parameter (None: False). papermill's `-p plan no` gives the string 'no',
+    which bool() reads as True: strings are parsed (FLAGS), anything else is refused."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    flag = FLAGS.get(str(value).strip().lower()) if isinstance(value, (str, int)) else None
+    if flag is None:
+        raise ValueError(f"parameter {name}={value!r} must be True or False (or one of {list(FLAGS)})")
+    return flag

@@ -106,6 +106,12 @@ def task_for(cfg: dict, data_dir=None) -> Task:
     return _TASKS[key]
 
 
+def provenance_for(cfg: dict, data_dir=None) -> dict:
+    """What task_for(cfg, data_dir).provenance would be, found without reading the data
+    (nkdlib.datasets.provenance): what a finished run's recorded data is checked against."""
+    return datasets.provenance(cfg["task"], data_dir, data_source=cfg["data_source"])
+
+
 # ----------------------------------------------------------------------------- the steps
 # (x, y) pairs throughout: x a list or an array indexed along axis 0, y (N,) int64.
 
@@ -123,9 +129,16 @@ def check_finite(name, raw):
 
 def protocol_splits(raw, seed):
     """(train, valid, test) of a Raw: (raw.train, None, raw.test), or, for a data set
-    without a test split (FewRel), its per-class FEWREL_SPLIT split drawn with `seed`."""
+    without a test split (FewRel), its per-class FEWREL_SPLIT split drawn with `seed`; a
+    class too small for it is a ValueError naming it and the files read."""
     if raw.test is not None:
         return raw.train, None, raw.test
+    counts = np.bincount(raw.train[1], minlength=len(raw.label_names))
+    short = np.flatnonzero(counts < sum(FEWREL_SPLIT))
+    if short.size:
+        read = ", ".join((raw.provenance or {}).get("files", ())) or "the data read"
+        raise ValueError(f"{read}: relation {raw.label_names[short[0]]!r} has {counts[short[0]]} instances; the "
+                         f"per-relation split {FEWREL_SPLIT} (train, valid, test) needs {sum(FEWREL_SPLIT)}")
     return tuple(_take(raw.train, idx) for idx in split_per_class(raw.train[1], seed, *FEWREL_SPLIT))
 
 

@@ -15,17 +15,18 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from . import progress
+from . import cpu, progress
 from .config import with_defaults
 from .inputs import make_inputs
 from .methods import METHODS, Batch, RunView, build_method
 from .metrics import score
 from .models import build_model
+from .datasets import DataMismatch, check_same_data, resolve_data_dir
 from .runs import RunDir, RunFailed
-from .tasks import task_for
+from .tasks import provenance_for, task_for
 
 class Diverged(RuntimeError):
-    """A training loss became NaN or infinite: the run stops for good."""
+    """A training or evaluation loss became NaN or infinite: the run stops for good."""
 
     def __init__(self, reason, epoch, step):
         super().__init__(reason)
@@ -107,14 +108,19 @@ class Trainer:
 
     def evaluate(self) -> dict:
         """Loss and metric of every model on valid (noisy labels), test and dev (clean; dev
-        where the task has one), plus, with two models, the ensemble (mean probability)."""
+        where the task has one), plus, with two models, the ensemble (mean probability).
+        A NaN or infinite loss stops the run (Diverged)."""
         row = {}
         for split in self.splits if len(self.task.valid) else self.splits[1:]:   # valid_frac=0: no valid split
             y = torch.as_tensor(getattr(self.task, split).y)
             probs = []
             for k in range(len(self.models)):
                 logits = self.predict(k, split)
-                row[f"{split}_loss_{k}"] = F.cross_entropy(logits, y).item()
+                loss = F.cross_entropy(logits, y).item()
+                if not math.isfinite(loss):   # weights blown up by the epoch's last steps, after its last training loss
+                    raise Diverged(f"model {k}'s {split} loss is {loss} after epoch {self.epoch + 1}, step {self.step}",
+                                   self.epoch + 1, self.step)
+                row[f"{split}_loss_{k}"] = loss
                 row[f"{split}_metric_{k}"] = score(self.metric, y.numpy(), logits.argmax(1).numpy())
                 probs.append(logits.softmax(1))
             if len(probs) > 1:
@@ -295,22 +301,24 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
     another process trains the same run, this one waits for it and then reuses it.
     tensorboard: a folder to write live curves to (<folder>/<method>/<run name>), or None.
-    Raises RunFailed for a run that diverged (now or when it was first trained)."""
+    Raises RunFailed for a run that diverged (now or when it was first trained), and
+    DataMismatch for a finished run trained on other data than this call reads (_reused)."""
     cfg = with_defaults(cfg)   # a config stored before a key was added: the same run, the key at its default
     if METHODS[cfg["method"]].needs_teacher and cfg["teacher"] is None:
         raise ValueError(f"method {cfg['method']!r} needs a teacher config (see nkdlib.config.teacher_config)")
     store = RunDir(root, cfg)
     if store.finished:   # no lock: a finished run is never written again (a read-only store works)
         store.clean()
-        return store.metrics()
+        return _reused(store, cfg, data_dir)
+    _raise_if_failed(store)   # no lock either: a failed run is never written again
     with store.lock():
         store.clean()
         if store.finished:
-            return store.metrics()
-        if store.failure is not None:
-            raise RunFailed(f"run {store.path.name} failed before: {store.failure['reason']} "
-                            f"(delete {store.path} to retry)")
+            return _reused(store, cfg, data_dir)
+        _raise_if_failed(store)   # by the process we waited for
         device = device or default_device()
+        if not quiet:
+            cpu.warn_bf16(cfg["precision"], torch.device(device).type)
         needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free,
                      eval_batch_size=eval_batch_size)
         teacher_logits = None
@@ -346,9 +354,41 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
             store.write_csv("steps.csv", trainer.steps_log)
         metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
         metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free,   # what trained it
-                           "eval_batch_size": trainer.eval_batch_size}
+                           "eval_batch_size": trainer.eval_batch_size,
+                           "cpu": cpu.kernel_path()}   # bits differ between CPU kernel paths (nkdlib.cpu)
         store.finish(metrics)
         return metrics
+
+
+def _reused(store: RunDir, cfg: dict, data_dir) -> dict:
+    """A finished run's metrics, once the data it was trained on (part of what makes it the
+    same run) is the data this call reads: the files and sha256 in its data.json or, for a
+    run trained before runs recorded their data, in its store's data.json (<root>/data.json:
+    the files all such runs there read, e.g. results/small/runs/data.json). Otherwise a
+    DataMismatch naming the file and both hashes: a run is never reused on other data, nor unchecked."""
+    metrics = store.metrics()   # checks data.json against its recorded hash too
+    current = provenance_for(cfg, data_dir)
+    own, shared = store.path / "data.json", store.path.parent / "data.json"
+    where = f"run {store.path} (data folder {resolve_data_dir(data_dir)})"
+    if own.exists():
+        recorded = json.loads(own.read_text())
+    elif shared.exists():
+        recorded = json.loads(shared.read_text())
+        where += f"; its data: as {shared} lists"
+        if current["source"] == "local":   # it lists every task's files: this task's are those read now
+            recorded["files"] = {f: h for f, h in recorded["files"].items() if f in current["files"]}
+    else:
+        raise DataMismatch(f"{where}: no data.json says which data it was trained on (a run from before runs "
+                           f"recorded it), nor does {shared}; delete {store.path} to train it anew")
+    check_same_data(recorded, current, where)
+    return metrics
+
+
+def _raise_if_failed(store: RunDir) -> None:
+    """RunFailed with the recorded reason if the run stopped for good before (failed.json)."""
+    failure = store.failure
+    if failure is not None:
+        raise RunFailed(f"run {store.path.name} failed before: {failure['reason']} (delete {store.path} to retry)")
 
 
 def load_backbone(models, state):

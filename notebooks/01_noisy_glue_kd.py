@@ -221,20 +221,3 @@ if "noisy_kd.refine_timing" in nb.tables:
                                  "Students at 50% noise (dashed: the refinement epochs)", legend="student",
                                  marks=runs["hp.refine_epoch"].dropna().unique())
         nb.save_figure(fig, "refine_timing_dev_loss")
-
-# %% [markdown]
-# **Refining earlier in Table 1's recipe.** Table 1's 25% and 50% blocks with CD+LR also
-# refined after 1 epoch (its own runs; Vanilla, CD and CD+LR are Table 1's), each row against
-# Vanilla (its chosen w) and CD, paired by seed (Δ in test accuracy points).
-
-# %%
-if "noisy_kd.refine_early" in nb.tables:
-    re_ = nb.run_table("noisy_kd.refine_early")
-    nb.show(nb.paper_table(re_), "refine_early")
-    if not nb.plan:
-        cells = report.select_grid(re_)
-        cells = cells[cells["row"] != "BERT-base"].assign(cell=lambda f: 100 * report.cell_values(f))
-        gaps = [report.paired_gaps(cells[(cells["block"] == b) & (cells["row"] != base)],
-                                   cells[(cells["block"] == b) & (cells["row"] == base)], by="row")
-                .assign(block=b, against=base) for b in dict.fromkeys(cells["block"]) for base in ("Vanilla", "CD")]
-        nb.show(pd.concat(gaps).reset_index().set_index(["block", "against", "row"]), "refine_early_gaps")

@@ -203,3 +203,18 @@ if not nb.plan:
     grid.set_titles("{col_name}")
     grid.set_axis_labels("", f"gap to {base} (points, per seed)")
     nb.save_figure(grid.figure, "gap_to_finetune")
+
+# %% [markdown]
+# ## Precision: Table 1's SST-2 Finetune runs in bf16 and in fp32 (ours, `small`)
+# The `small` profile trains in bf16, fast only on CPUs with native bf16 (avx512_bf16, AMX).
+# Elsewhere `-p precision fp32` is the faster choice, with other numbers: these are the same
+# five runs in fp32 (their own run keys), fp32 − bf16 paired by seed.
+
+# %%
+if "label_reg.precision" in nb.tables:
+    precision = nb.run_table("label_reg.precision")
+    nb.show(nb.paper_table(precision), "precision")
+    if not nb.plan:
+        cells = report.select_grid(precision).assign(cell=lambda f: 100 * report.cell_values(f))
+        nb.show(report.paired_gaps(cells[cells["column"] == "SST-2, fp32"], cells[cells["column"] == "SST-2, bf16"],
+                                   by="column"), "precision_gap")

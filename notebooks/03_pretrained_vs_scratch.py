@@ -166,7 +166,7 @@ frames["label_reg.table6"] = nb.run_table("label_reg.table6")
 nb.show(nb.paper_table(frames["label_reg.table6"]), "table6")
 pretraining = nb.table("label_reg.table6").columns["Pre-trained"].get("init_from")
 if pretraining is not None and not nb.plan:   # the stand-in's pre-training run
-    m = RunDir(runs_dir, pretraining).metrics()
+    m = RunDir(nb.runs_dir, pretraining).metrics()
     print(f"stand-in pre-training: CIFAR-10 classes {pretraining['classes']}, {m['n_train']} images, "
           f"{pretraining['epochs']} epochs: test accuracy {100 * m['test_metric']:.2f}%")
 if not nb.plan:

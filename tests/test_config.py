@@ -9,7 +9,7 @@ from nkdlib.runs import config_key
 
 @pytest.mark.parametrize("key, value, message", [
     ("method", "nope", "unknown method 'nope'"),
-    ("noise_rate", 1.2, "noise_rate=1.2 must be a number in \\[0, 1\\)"),
+    ("noise_rate", 1.2, "noise_rate=1.2 must be a finite number in \\[0, 1\\)"),
     ("noise", "gaussian", "noise='gaussian' is not allowed; choose one of"),
     ("select", "Last", "select='Last' is not allowed; choose one of \\['valid', 'last'\\]"),
     ("epochs", 0, "epochs=0 must be an integer >= 1"),
@@ -19,12 +19,17 @@ from nkdlib.runs import config_key
     ("max_train", 5, "max_train=5 with valid_frac=0.1 holds out 0 valid examples"),
     ("max_test", 0, "max_test=0 must be an integer >= 1"),
     ("seed", -1, "seed=-1 must be an integer >= 0"),
-    ("width", 0, "width=0 must be a number > 0"),
-    ("lr", float("nan"), "lr=nan must be a number > 0"),
+    ("width", 0, "width=0 must be a finite number > 0"),
+    ("lr", float("nan"), "lr=nan must be a finite number > 0"),
+    ("width", float("inf"), "width=inf must be a finite number > 0"),
+    ("weight_decay", float("inf"), "weight_decay=inf must be a finite number >= 0"),
+    ("gamma", float("inf"), "gamma=inf must be a finite number > 0"),
     ("optimizer", "adam", "optimizer='adam' is not allowed"),
     ("precision", "fp16", "precision='fp16' is not allowed; choose one of \\['fp32', 'bf16'\\]"),
     ("models", ["no-such-net"], "config models=\\['no-such-net'\\]"),
     ("models", [], "config models=\\[\\]"),
+    ("models", ["tiny-bert"], "models=\\['tiny-bert'\\] on task 'digits': \\['tiny-bert'\\] cannot read its vector"),
+    ("models", ["resnet18"], "models=\\['resnet18'\\] on task 'digits': .* vector models: \\['mlp'\\]"),
     ("milestones", [0], "milestones=\\[0\\] must be a list of epochs >= 1"),
     ("augment", "yes", "augment='yes' must be True or False"),
     ("lrr", 1, "unknown config key"),
@@ -91,6 +96,27 @@ def test_integers_for_real_values_key_like_floats():
     """papermill's `-p eta 4` arrives as an int: the same run as 4.0."""
     a, b = cfg(method="cmd", hp={"eta": 4, "b2": -2}, lr=1), cfg(method="cmd", hp={"eta": 4.0, "b2": -2.0}, lr=1.0)
     assert config_key(a) == config_key(b) and isinstance(a["hp"]["eta"], float) and isinstance(a["lr"], float)
+
+
+def test_an_integer_set_for_a_real_value_after_make_config_keys_like_make_configs_float():
+    later = cfg(method="cmd")
+    later["lr"], later["hp"]["eta"] = 1, 4
+    assert config_key(later) == config_key(cfg(method="cmd", lr=1, hp={"eta": 4}))
+
+
+@pytest.mark.parametrize("key", ["epochs", "batch_size"])
+def test_a_value_set_after_make_config_is_refused_by_name_where_the_run_starts(key, tmp_path):
+    from nkdlib.train import run
+    later = cfg()
+    later[key] = 0
+    with pytest.raises(ValueError, match=f"config {key}=0 must be an integer >= 1"):
+        run(later, tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_model_of_another_kind_than_the_task_is_refused_naming_both():
+    with pytest.raises(ValueError, match=r"models=\['resnet18'\] on task 'sst2': \['resnet18'\] cannot read its text"):
+        make_config(task="sst2", models=["resnet18"])
 
 
 def test_a_run_at_noise_rate_zero_is_the_same_run_whatever_the_noise_kind():

@@ -2,6 +2,8 @@
 smoke run of each under papermill (the CI profile) executes without error and writes at
 least one table (CSV) and one figure (PNG and PDF)."""
 import ast
+import os
+import shutil
 import subprocess
 import sys
 
@@ -30,23 +32,54 @@ def test_an_installed_package_without_the_repository_says_it_needs_it(monkeypatc
 def test_notebook_session_plans_without_training_and_refuses_bad_parameters(tmp_path):
     params = dict(profile="smoke", runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path), plan=True)
     nb = notebook_session("04_cmd_ablations", params)
-    assert (tmp_path / "04_cmd_ablations" / "04_cmd_ablations.plan-smoke.csv").is_file()
+    assert (tmp_path / "04_cmd_ablations" / "profile=smoke,plan" / "04_cmd_ablations.plan-smoke.csv").is_file()
     frame = nb.run_table(nb.tables[0])
     assert len(frame) and "test_metric" not in frame and not (tmp_path / "runs").exists()
     assert nb.paper_table(frame).to_numpy().sum() == frame["run"].nunique()
     nb.show(pd.DataFrame({"a": [1]}), "t")
-    assert (tmp_path / "04_cmd_ablations" / "t.csv").is_file()
+    assert (tmp_path / "04_cmd_ablations" / "profile=smoke,plan" / "t.csv").is_file()
     with pytest.raises(ValueError, match="unknown profile 'big'"):
         notebook_session("04_cmd_ablations", {**params, "profile": "big"})
     with pytest.raises(ValueError, match="workers=0 must be an integer >= 1"):
         notebook_session("04_cmd_ablations", {**params, "workers": 0})
+    # papermill's -y "seeds: [0, 0]": one run would count twice in a table's mean ± std
+    with pytest.raises(ValueError, match=r"parameter seeds=\[0, 0\] repeats \[0\]"):
+        notebook_session("04_cmd_ablations", {**params, "seeds": [0, 0]})
     # a typo given to papermill lands in the namespace: refused with the valid names
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['etta'\] of notebook 04_cmd_ablations; known: .*'eta'"):
         notebook_session("04_cmd_ablations", {**params, "etta": 4})
     # science parameters set: their tables go to a folder named by them, never over the profile's
     nb = notebook_session("04_cmd_ablations", {**params, "eta": 4, "b2": -2, "plan": False})
-    assert nb.values == {"eta": 4, "b2": -2} and nb.figure_name == "04_cmd_ablations/eta=4,b2=-2"
+    assert nb.values == {"eta": 4, "b2": -2} and nb.figure_name == "04_cmd_ablations/profile=smoke,eta=4,b2=-2"
     assert notebook_session("04_cmd_ablations", {"plan": False}).runs_dir == str(runner.ROOT / "runs")
+
+
+@pytest.mark.parametrize("given, meant", [("no", False), ("Off", False), ("false", False), ("0", False), (0, False),
+                                          ("yes", True), ("ON", True), ("true", True), (1, True)])
+def test_booleans_papermill_passes_as_strings_are_parsed(given, meant, tmp_path):
+    """`-p plan no` reaches the notebook as the string 'no', which bool() reads as True."""
+    nb = notebook_session("04_cmd_ablations", dict(profile="smoke", runs_dir=str(tmp_path / "runs"),
+                                                   figures_dir=str(tmp_path), plan=given, quiet=given))
+    assert nb.plan is meant and nb.quiet is meant
+
+
+@pytest.mark.parametrize("key, given", [("plan", "maybe"), ("quiet", 2), ("plan", 1.0)])
+def test_a_boolean_that_is_neither_is_refused_by_name(key, given, tmp_path):
+    with pytest.raises(ValueError, match=f"parameter {key}={given!r} must be True or False"):
+        notebook_session("04_cmd_ablations", dict(profile="smoke", figures_dir=str(tmp_path), **{key: given}))
+
+
+def test_plan_and_other_profiles_never_overwrite_the_published_profiles_tables(tmp_path):
+    params = dict(runs_dir=str(tmp_path / "runs"), figures_dir=str(tmp_path))
+    small = notebook_session("04_cmd_ablations", {**params, "profile": "small"})
+    assert small.figure_name == "04_cmd_ablations"   # the main job: results/small/figures/<notebook>/, as published
+    small.show(pd.DataFrame({"Mconf": ["49.11 ± 0.32"]}), "table1")
+    for profile, plan, folder in (("small", True, "plan"), ("smoke", False, "profile=smoke"),
+                                  ("smoke", True, "profile=smoke,plan"), ("gpu", False, "profile=gpu")):
+        nb = notebook_session("04_cmd_ablations", {**params, "profile": profile, "plan": plan})
+        assert nb.figure_name == f"04_cmd_ablations/{folder}"
+        nb.show(pd.DataFrame({"Mconf": [3]}), "table1")   # plan: a run count
+    assert pd.read_csv(tmp_path / "04_cmd_ablations" / "table1.csv")["Mconf"].tolist() == ["49.11 ± 0.32"]
 
 
 def test_cli_parameters_are_checked_and_their_runs_never_go_to_the_published_store(monkeypatch, tmp_path, capsys):
@@ -61,6 +94,8 @@ def test_cli_parameters_are_checked_and_their_runs_never_go_to_the_published_sto
                           (["--only", "4"], "--only ['4'] matches no notebook"),
                           (["--only", "cmd"], "--only ['cmd'] matches no notebook"),
                           (["--profile", "smal"], "unknown profile 'smal'; known: smoke, small, gpu, paper"),
+                          (["--only", "04", "-p", "seeds", "[0, 0]"], "parameter seeds=[0, 0] repeats [0]"),
+                          (["--workers", "0"], "argument --workers: '0' is not an integer >= 1"),
                           (["--only", "01", "--profile", "gpu"], "profile 'gpu' has no tables of notebook 01")):
         with pytest.raises(SystemExit) as e:
             runner.main(argv)
@@ -118,10 +153,38 @@ def test_notebook_smoke(source, tmp_path, shared_data):
     figures = tmp_path / "figures"
     execute(source, tmp_path / "out", profile="smoke", quiet=True, data_dir=str(shared_data), workers=1,
             runs_dir=str(tmp_path / "runs"), figures_dir=str(figures))
-    written = list((figures / source.stem).iterdir())
+    written = list((figures / source.stem / "profile=smoke").iterdir())
     suffixes = {p.suffix for p in written}
     assert {".csv", ".png", ".pdf"} <= suffixes, written
     assert all(p.stat().st_size > 0 for p in written)
+
+
+@pytest.mark.parametrize("source", notebooks(), **ids)
+def test_code_reads_parameters_through_the_session(source):
+    """A parameter as given is not always what the session made of it (runs_dir None is
+    <repo>/runs, plan 'no' is False): after the parameters cell, code reads nb.<name>.
+    profile is the exception: the session keeps it as given."""
+    from nkdlib import papers
+    from nkdlib.session import SETTINGS
+    code = "\n".join(c.source for c in jupytext.read(source).cells
+                     if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    read = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assert read & (set(SETTINGS) | set(papers.parameters(source.stem))) <= {"profile"}
+
+
+def test_notebook_03_runs_under_plain_papermill_with_default_parameters(tmp_path, shared_data):
+    """Only -p profile smoke, as a Jupyter user would run it: runs_dir, figures_dir and
+    data_dir are None. The package is copied, so its <repo>/runs and figures are tmp_path's."""
+    for folder in ("nkdlib", "notebooks"):
+        shutil.copytree(runner.ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    built = tmp_path / "03.ipynb"
+    jupytext.write(jupytext.read(tmp_path / "notebooks" / "03_pretrained_vs_scratch.py"), built)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NKD_DATA_DIR": str(shared_data)}
+    out = subprocess.run([sys.executable, "-m", "papermill", str(built), str(tmp_path / "out.ipynb"),
+                          "-p", "profile", "smoke", "--cwd", str(tmp_path / "notebooks")],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (tmp_path / "figures" / "03_pretrained_vs_scratch" / "profile=smoke" / "table6.csv").is_file()
 
 
 def test_cli_help_and_typos_answer_without_importing_torch():

@@ -52,6 +52,8 @@ def test_a_paper_wide_subset_is_checked_against_the_union_of_the_papers_tables(m
     (lambda: papers.check_values("04_cmd_ablations", {"dataset": "cifar1000"}), r"choose one of \['cifar10', 'cifar100'\]"),
     (lambda: papers.check_values("04_cmd_ablations", {"models": {"C": "resnet18"}}), r"must map roles \['A', 'B'\]"),
     (lambda: papers.check_values("04_cmd_ablations", {"seeds": 3}), r"seeds=3 must be a non-empty list"),
+    (lambda: papers.check_values("04_cmd_ablations", {"seeds": [0, 0]}), r"seeds=\[0, 0\] repeats \[0\]"),
+    (lambda: papers.check_values("04_cmd_ablations", {"eta_grid": [4, 2, 4.0]}), r"eta_grid=\[4, 2, 4.0\] repeats \[4.0\]"),
     (lambda: papers.notebook_tables("01_noisy_glue_kd", "gpu"), r"profile 'gpu' has no tables of notebook 01"),
     (lambda: jobs(papers.table("cmd.table1", "small", {"noise": "gausian"})), r"noise='gausian' is not allowed"),
 ])

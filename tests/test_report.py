@@ -78,3 +78,166 @@ def test_paired_gaps_pairs_by_seed_counts_wins_and_tests():
     assert out.loc["x", "n"] == 6 and out.loc["x", "Δ"] == 3.5 and out.loc["x", "wins"] == "6/6"
     assert out.loc["x", "p"] == pytest.approx(0.03125, abs=1e-4)   # 6 of 6 positive: 2 / 2^6
     assert out.loc["y", "n"] == 1 and out.loc["y", "wins"] == "0/1" and out.loc["y", "p"] == 1.0   # seed 9 unpaired
+
+
+# verdict: SST-2 cells in points, 3 seeds; seeds listed out of order (pairing is by seed), and
+# CD+LR has an unpaired seed 3 at 50% that must be left out.
+#   25%: Vanilla 77, 78, 76 (77 ± 1); CD+LR 80, 82, 81 (81 ± 1): gaps +3, +4, +5 (4 ± 1), intervals apart
+#        w/o KD 76, 79, 76 (77 ± √3): gaps −1, +1, 0 (mean 0)
+#        CD 79, 80, 78 (79 ± 1): gaps +2, +2, +2, intervals touching (|79 − 77| = 1 + 1): they intersect
+#   50%: Vanilla 77, 78, 76 (77 ± 1); CD+LR 77.5, 79.5, 77 (78 ± √1.75): gaps +0.5, +1.5, +1, intervals intersect
+def _cells():
+    rows = [("25%", "Vanilla", s, v) for s, v in [(2, 76), (0, 77), (1, 78)]]
+    rows += [("25%", "CD+LR", s, v) for s, v in [(0, 80), (1, 82), (2, 81)]]
+    rows += [("25%", "w/o KD", s, v) for s, v in [(0, 76), (1, 79), (2, 76)]]
+    rows += [("25%", "CD", s, v) for s, v in [(0, 79), (1, 80), (2, 78)]]
+    rows += [("50%", "Vanilla", s, v) for s, v in [(1, 78), (0, 77), (2, 76)]]
+    rows += [("50%", "CD+LR", s, v) for s, v in [(0, 77.5), (1, 79.5), (2, 77), (3, 99)]]
+    return pd.DataFrame(rows, columns=["block", "row", "seed", "cell"]).assign(column="SST-2")
+
+
+def _judge(*claims, cells=None):
+    return report.verdict(_cells() if cells is None else cells, list(claims))
+
+
+def test_fraction_is_half():
+    assert report.FRACTION == 0.5
+
+
+def test_verdict_reproduced_with_numbers_by_hand():
+    claim = report.Claim("CD+LR beats Vanilla", "greater", "CD+LR", "Vanilla", paper=(64.1, 60.0), cells="25% / SST-2")
+    summary, detail = _judge(claim)
+    row, unit = summary.loc["CD+LR beats Vanilla"], detail.loc["CD+LR beats Vanilla"]
+    assert row["verdict"] == "reproduced"   # +4 ≥ 0.5 · 4.1 and |81 − 77| > 1 + 1
+    assert row["paper"] == "64.10 vs 60.00: Δ +4.10"
+    assert row["ours"] == "81.00 ± 1.00 vs 77.00 ± 1.00: Δ +4.00 ± 1.00, n = 3"
+    assert row["gaps"] == "+3.00, +4.00, +5.00"
+    assert row["test"] == "Wilcoxon exact signed-rank, two-sided"
+    assert row["p"] == "0.2500" and row["min p"] == "0.2500"   # 3 of 3 positive: 2 / 2³, the least 3 seeds allow
+    assert unit["paper"] == pytest.approx(4.1) and unit["gaps"] == (3.0, 4.0, 5.0) and unit["apart"]
+    assert (unit["n"], unit["mean a"], unit["std a"], unit["mean b"], unit["std b"]) == (3, 81, 1, 77, 1)
+    half = report.Claim("half", "greater", "CD+LR", "Vanilla", paper=8.0, cells="25% / SST-2")
+    assert _judge(half)[0].loc["half", "verdict"] == "reproduced"   # +4 is exactly half of 8: "at least"
+
+
+def test_verdict_paired_t_and_sign_tests_by_hand():
+    # gaps 3, 4, 5: t = 4 / (1 / √3) = √48 with 2 df, whose two-sided p is 1 − t / √(t² + 2) = 1 − √(48/50)
+    t = report.Claim("t", "greater", "CD+LR", "Vanilla", paper=4.1, cells="25% / SST-2", test="t")
+    sign = report.Claim("sign", "greater", "CD+LR", "Vanilla", paper=4.1, cells="25% / SST-2", test="sign")
+    summary, detail = _judge(t, sign)
+    assert detail.loc["t", "p"] == pytest.approx(1 - (48 / 50) ** 0.5) and detail.loc["t", "min p"] == 0.0
+    assert summary.loc["t", "test"] == "paired t, two-sided" and summary.loc["t", "paper"] == "Δ +4.10"
+    assert detail.loc["sign", "p"] == pytest.approx(2 / 8)   # binomial: 3 of 3 positive
+    assert summary.loc["sign", "verdict"] == summary.loc["t", "verdict"] == "reproduced"   # the test does not decide
+
+
+def test_verdict_direction_only_when_intervals_intersect_or_effect_below_fraction():
+    overlap = report.Claim("overlap", "greater", "CD+LR", "Vanilla", paper=1.0, cells="50% / SST-2")
+    small = report.Claim("small", "greater", "CD+LR", "Vanilla", paper=(70.0, 60.0), cells="25% / SST-2")
+    touching = report.Claim("touching", "greater", "CD", "Vanilla", paper=2.0, cells="25% / SST-2")
+    summary, detail = _judge(overlap, small, touching)
+    # 50%: +1 ≥ 0.5 · 1, but |78 − 77| = 1 < 1 + √1.75; seed 3 (99, no Vanilla run) is left out
+    assert detail.loc["overlap", "n"] == 3 and detail.loc["overlap", "mean a"] == pytest.approx(78)
+    assert detail.loc["overlap", "std a"] == pytest.approx(1.75 ** 0.5) and not detail.loc["overlap", "apart"]
+    assert summary.loc["overlap", "gaps"] == "+0.50, +1.50, +1.00"
+    assert summary.loc["overlap", "verdict"] == "direction only"
+    # 25%: intervals apart, but +4 < 0.5 · 10
+    assert detail.loc["small", "apart"] and summary.loc["small", "verdict"] == "direction only"
+    # 25%: +2 on every seed, but 79 − 1 = 77 + 1: touching intervals intersect
+    assert detail.loc["touching", "p"] == 0.25 and not detail.loc["touching", "apart"]
+    assert summary.loc["touching", "verdict"] == "direction only"
+
+
+def test_verdict_reversed_and_not_reproduced():
+    reversed_ = report.Claim("reversed", "greater", "Vanilla", "CD+LR", paper=4.1, cells="25% / SST-2")
+    against = report.Claim("against", "greater", "Vanilla", "CD+LR", paper=4.1, cells="50% / SST-2")
+    flat = report.Claim("flat", "greater", "w/o KD", "Vanilla", paper=0.9, cells="25% / SST-2")
+    summary, detail = _judge(reversed_, against, flat)
+    assert detail.loc["reversed", "gap"] == -4 and summary.loc["reversed", "verdict"] == "reversed"   # apart, down
+    assert detail.loc["against", "gap"] == -1 and summary.loc["against", "verdict"] == "not reproduced"   # intersect
+    # gaps −1, +1, 0: mean 0; signed-rank of (−1, +1), zero dropped: W+ = 1.5 at the centre, p = 1
+    assert detail.loc["flat", "gap"] == 0 and detail.loc["flat", "p"] == 1.0
+    assert summary.loc["flat", "verdict"] == "not reproduced"
+
+
+def test_verdict_partly_names_the_cells_that_hold():
+    claim = report.Claim("CD+LR beats Vanilla", "greater", "CD+LR", "Vanilla",
+                         paper={"25% / SST-2": (91.3, 90.9), "50% / SST-2": (64.1, 60.0)})   # cells: all of both rows
+    summary, detail = _judge(claim)
+    row = summary.loc["CD+LR beats Vanilla"]
+    assert row["verdict"] == "partly: 25% / SST-2"
+    assert row["per cell"] == "25% / SST-2: reproduced; 50% / SST-2: direction only"
+    assert row["cells"] == "25% / SST-2, 50% / SST-2" and row["min p"] == "0.2500"
+    assert row["gaps"] == "25% / SST-2: +3.00, +4.00, +5.00; 50% / SST-2: +0.50, +1.50, +1.00"
+    assert list(detail["paper"]) == pytest.approx([0.4, 4.1])
+
+
+def test_verdict_summarises_cells_none_of_which_holds():
+    small = report.Claim("small", "greater", "CD+LR", "Vanilla", paper=20.0)   # 4 and 1 both < 10
+    mixed = report.Claim("mixed", "greater", "Vanilla", "CD+LR", paper=1.0)    # 25%: reversed, 50%: not reproduced
+    summary, _ = _judge(small, mixed)
+    assert summary.loc["small", "verdict"] == "direction only"
+    assert summary.loc["mixed", "verdict"] == "not reproduced"
+    assert summary.loc["mixed", "per cell"] == "25% / SST-2: reversed; 50% / SST-2: not reproduced"
+
+
+def test_verdict_no_gap_both_ways():
+    same = report.Claim("same", "no gap", "w/o KD", "Vanilla", paper=(92.75, 92.43), cells="25% / SST-2")
+    above = report.Claim("above", "no gap", "CD+LR", "Vanilla", cells="25% / SST-2")
+    rows = report.Claim("rows", "no gap", ("CD+LR", "w/o KD"), "Vanilla", cells="25% / SST-2")
+    summary, detail = _judge(same, above, rows)
+    assert summary.loc["same", "verdict"] == "reproduced"   # |77 − 77| ≤ √3 + 1
+    assert summary.loc["same", "p"] == "1.0000" and summary.loc["same", "paper"] == "92.75 vs 92.43: Δ +0.32"
+    assert summary.loc["above", "verdict"] == "not reproduced (CD+LR above Vanilla)"   # 81 − 77 > 1 + 1
+    assert summary.loc["above", "p"] == "0.2500"
+    assert summary.loc["rows", "verdict"] == "partly: w/o KD"   # units named by row
+    assert summary.loc["rows", "per cell"] == "CD+LR: not reproduced (CD+LR above Vanilla); w/o KD: reproduced"
+    assert summary.loc["rows", "paper"] == ""   # not given: shown once, empty
+
+
+def test_verdict_above_chance_by_hand():
+    # no block column: cells are labelled by column. w/o KD − 50.92: −0.92, +0.28, −1.52 (mean −0.72;
+    # values 50.2 ± √0.84); Vanilla: +9.08, +10.08, +11.08 (61 ± 1)
+    cells = pd.DataFrame({"row": ["w/o KD"] * 3 + ["Vanilla"] * 3, "column": "SST-2", "seed": [0, 1, 2] * 2,
+                          "cell": [50.0, 51.2, 49.4, 60.0, 61.0, 62.0]})
+    chance = {"SST-2": 50.92}
+    claims = [report.Claim("wilcoxon", "above chance", "w/o KD", chance=chance),
+              report.Claim("t", "above chance", "w/o KD", chance=chance, test="t"),
+              report.Claim("sign", "above chance", "w/o KD", chance=chance, test="sign"),
+              report.Claim("both", "above chance", ("w/o KD", "Vanilla"), chance=chance,
+                           paper={"w/o KD": (55.0, 50.92), "Vanilla": (60.0, 50.92)}),
+              report.Claim("too small", "above chance", "Vanilla", chance=50.92, paper=(80.0, 50.92))]
+    summary, detail = report.verdict(cells, claims)
+    assert detail.loc["wilcoxon", "gap"] == pytest.approx(-0.72) and detail.loc["wilcoxon", "cell"] == "SST-2"
+    # signed ranks of |−0.92|, |0.28|, |−1.52|: 2, 1, 3; W+ = 1, 3 from the centre 3; 4 of 8 patterns as far
+    assert detail.loc["wilcoxon", "p"] == pytest.approx(0.5)
+    t = -0.72 / (0.84 ** 0.5 / 3 ** 0.5)
+    assert detail.loc["t", "p"] == pytest.approx(1 - abs(t) / (t * t + 2) ** 0.5)
+    assert summary.loc["t", "test"] == "one-sample t, two-sided"
+    assert detail.loc["sign", "p"] == pytest.approx(1.0)   # 1 of 3 positive
+    assert summary.loc["wilcoxon", "verdict"] == "not reproduced" and summary.loc["wilcoxon", "chance"] == "50.92"
+    assert summary.loc["wilcoxon", "ours"] == "50.20 ± 0.92 vs chance 50.92: Δ -0.72 ± 0.92, n = 3"
+    assert summary.loc["both", "verdict"] == "partly: Vanilla"   # +10.08 ≥ 0.5 · 9.08, 61 − 1 > 50.92
+    assert summary.loc["both", "per cell"] == "w/o KD: not reproduced; Vanilla: reproduced"
+    assert summary.loc["too small", "verdict"] == "direction only"   # +10.08 < 0.5 · 29.08
+
+
+def test_gap_p_and_min_p_by_hand():
+    assert report.gap_p([1, -2, 3, 4, 5]) == pytest.approx(6 / 32)   # as test_wilcoxon_p_by_hand
+    # ties: midranks 1.5, 1.5, 3, 4 of (0.5, 0.5, 1, −2); W+ = 6, 1 from the centre 5; of the 16
+    # patterns only 4.5, 4.5, 5.5, 5.5 are nearer, so p = 12 / 16
+    assert report.gap_p([0.5, 0.5, 1.0, -2.0]) == pytest.approx(12 / 16)
+    assert report.gap_p([1, 1, 1, 1, -1], "sign") == pytest.approx(2 * 6 / 32)   # 4 of 5: 2 · (5 + 1) / 2⁵
+    assert report.gap_p([0, 0, 0], "t") == report.gap_p([0, 0]) == 1.0
+    assert [report.min_p(n) for n in (3, 5, 8)] == [0.25, 0.0625, 0.0078125]
+    assert report.min_p(5, "sign") == 0.0625 and report.min_p(3, "t") == 0.0
+
+
+def test_verdict_refuses_ambiguous_input():
+    with pytest.raises(ValueError):
+        report.Claim("no effect", "greater", "CD+LR", "Vanilla")   # no paper: no direction
+    with pytest.raises(ValueError):
+        report.Claim("no chance", "above chance", "CD+LR")
+    twice = pd.concat([_cells(), _cells().head(1)])   # two values for one (row, cell, seed): an unselected grid
+    with pytest.raises(ValueError):
+        report.verdict(twice, [report.Claim("x", "no gap", "CD+LR", "Vanilla")])

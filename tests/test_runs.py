@@ -1,6 +1,7 @@
 """The run store: one folder per config, reused when finished, gathered into a table."""
 import json
 import math
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,12 +139,29 @@ def edit_metric(path):
     path.write_text(json.dumps({**record, "test_metric": 0.99}, indent=1, sort_keys=True))
 
 
+def without_hp(path):
+    path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "hp"}))
+
+
+def rehashed(text):
+    """A file replaced by `text` with its hash in metrics.json recorded anew (a forger's, or a bug's)."""
+    def damage(path):
+        path.write_text(text)
+        record = json.loads((path.parent / "metrics.json").read_text())
+        record["files"][path.name] = runs._sha256(path)
+        (path.parent / "metrics.json").write_text(json.dumps(record))
+    return damage
+
+
 @pytest.mark.parametrize("name, damage", [
     ("metrics.json", truncate),
     ("metrics.json", edit_metric),
     ("metrics.json", lambda p: p.write_text("{}")),
     ("history.csv", truncate),
     ("config.json", lambda p: p.write_text(p.read_text().replace('"seed": 0', '"seed": 5'))),
+    ("config.json", lambda p: p.write_text("[]")),
+    ("config.json", without_hp),
+    ("config.json", rehashed("[]")),
     ("logits_train.npy", truncate),
 ])
 def test_a_finished_runs_bad_file_is_an_error_naming_it_and_gather_skips_it(name, damage, tmp_path):
@@ -156,6 +174,8 @@ def test_a_finished_runs_bad_file_is_an_error_naming_it_and_gather_skips_it(name
     with pytest.warns(UserWarning, match=f"skipping run ce-.*{name}"):
         table = runs.gather(tmp_path)
     assert table["method"].tolist() == ["ls"]
+    with pytest.warns(UserWarning, match=f"skipping run ce-.*{name}"):
+        assert set(runs.histories(tmp_path)["run"]) == {runs.run_name(cfg(method="ls"))}
 
 
 def test_a_student_of_a_corrupt_teacher_names_the_teachers_file(tmp_path):
@@ -175,6 +195,26 @@ def test_a_diverging_run_is_recorded_as_failed_and_not_reused_as_finished(tmp_pa
     with pytest.raises(runs.RunFailed, match="failed before"):
         run(config, tmp_path, quiet=True)
     assert runs.gather(tmp_path).empty
+
+
+def test_a_run_diverging_on_its_last_step_is_recorded_as_failed(tmp_path, monkeypatch):
+    """Weights gone to inf by the last step: every training loss was finite, the evaluation is not."""
+    from nkdlib.train import Trainer
+    train_epoch = Trainer.train_epoch
+
+    def blow_up_at_the_end(self):
+        row = train_epoch(self)
+        if self.epoch == self.config["epochs"] - 1:
+            with torch.no_grad():
+                for p in self.models[0].parameters():
+                    p.fill_(math.inf)
+        return row
+    monkeypatch.setattr(Trainer, "train_epoch", blow_up_at_the_end)
+    config = cfg()
+    with pytest.raises(runs.RunFailed, match="model 0's valid loss is (nan|inf) after epoch 2"):
+        run(config, tmp_path, quiet=True)
+    store = runs.RunDir(tmp_path, config)
+    assert not store.finished and store.failure["epoch"] == 2
 
 
 def test_the_thread_count_is_recorded_with_the_run(tmp_path):
@@ -218,6 +258,28 @@ def test_a_changed_checkpoint_is_discarded_naming_it_and_the_run_starts_over(whe
     assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
 
 
+@pytest.mark.parametrize("how", ["copied", "renamed"])
+def test_another_runs_checkpoint_is_discarded_naming_it_and_the_run_starts_over(how, tmp_path):
+    """Another interrupted run's checkpoint.pt and checkpoint.json copied into this run's
+    folder, or that run's folder renamed to this run's name: its state is not this run's."""
+    from nkdlib.tasks import task_for
+    from nkdlib.train import Trainer
+    config, other = cfg(), cfg(seed=1)
+    ours, theirs = runs.RunDir(tmp_path, config), runs.RunDir(tmp_path, other)
+    Trainer(other, task_for(other), "cpu", quiet=True).fit(theirs)   # checkpointed after its last epoch
+    if how == "copied":
+        ours.path.mkdir()
+        for name in ("checkpoint.pt", "checkpoint.json"):
+            shutil.copy(theirs.path / name, ours.path / name)
+    else:
+        theirs.path.rename(ours.path)
+    with pytest.warns(UserWarning, match=f"checkpoint.pt: .*checkpoint.json ties it to run key {theirs.key}, "
+                                         f"not to this run's {ours.key}.*the run starts over"):
+        metrics = run(config, tmp_path, quiet=True)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+    intact(tmp_path, config, 2)
+
+
 def test_a_checkpoint_without_its_hash_is_discarded(tmp_path):
     """A crash between checkpoint.pt and checkpoint.json: the checkpoint is not trusted."""
     config = cfg(epochs=2)
@@ -228,12 +290,13 @@ def test_a_checkpoint_without_its_hash_is_discarded(tmp_path):
     assert store.finished and not (store.path / "checkpoint.json").exists()
 
 
-def test_a_truncated_failed_json_is_an_error_naming_it(tmp_path):
+@pytest.mark.parametrize("damage", [truncate, lambda p: p.write_text("[]")])
+def test_a_bad_failed_json_is_an_error_naming_it(damage, tmp_path):
     config = cfg(lr=1e6, epochs=2)
     with pytest.raises(runs.RunFailed):
         run(config, tmp_path, quiet=True)
-    truncate(runs.RunDir(tmp_path, config).path / "failed.json")
-    with pytest.raises(runs.CorruptRunError, match="failed.json: unreadable"):
+    damage(runs.RunDir(tmp_path, config).path / "failed.json")
+    with pytest.raises(runs.CorruptRunError, match="failed.json: (unreadable|not the record of a failed run)"):
         run(config, tmp_path, quiet=True)
 
 
@@ -254,17 +317,28 @@ def test_leftovers_of_an_interrupted_write_are_cleaned_when_the_run_is_next_touc
     assert not list(upath.glob("*.tmp*"))
 
 
+def no_lock(self):
+    """RunDir.lock in a read-only store."""
+    raise PermissionError(f"[Errno 13] Permission denied: '{self.path}.lock'")
+
+
 def test_a_finished_run_is_reused_without_taking_its_lock(tmp_path, monkeypatch):
     """A read-only store (a published one) cannot create lock files; finished runs need none."""
     config = cfg()
     expected = run(config, tmp_path, quiet=True)
-
-    def no_lock(self):
-        raise PermissionError(f"[Errno 13] Permission denied: '{self.path}.lock'")
     monkeypatch.setattr(runs.RunDir, "lock", no_lock)
     assert run(config, tmp_path, quiet=True) == expected
     with pytest.raises(PermissionError):   # an unfinished run still needs its lock
         run(cfg(seed=3), tmp_path, quiet=True)
+
+
+def test_a_failed_run_in_a_read_only_store_gives_its_reason(tmp_path, monkeypatch):
+    config = cfg(lr=1e6, epochs=2)
+    with pytest.raises(runs.RunFailed):
+        run(config, tmp_path, quiet=True)
+    monkeypatch.setattr(runs.RunDir, "lock", no_lock)
+    with pytest.raises(runs.RunFailed, match="failed before: model 0's training loss is"):
+        run(config, tmp_path, quiet=True)
 
 
 def test_the_run_records_which_data_it_read(tmp_path, shared_data):

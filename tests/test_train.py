@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from helpers import cfg, history
-from nkdlib import datasets, runs
+from nkdlib import cpu, datasets, runs
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
 from nkdlib.train import Trainer, load_backbone, run
@@ -105,7 +105,8 @@ def test_the_gpu_levers_change_no_number_but_the_train_loss_bits(tmp_path):
     config = cfg(method="cmd", epochs=3)
     plain = run(config, tmp_path / "plain", quiet=True)
     lever = run(config, tmp_path / "lever", quiet=True, sync_free=True)
-    assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False, "eval_batch_size": 128}
+    assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False, "eval_batch_size": 128,
+                             "cpu": cpu.kernel_path()}
     assert lever["path"]["sync_free"] is True
     same = ("test_metric_0", "test_metric_1", "epochs_run")
     assert {k: plain[k] for k in same} == {k: lever[k] for k in same}

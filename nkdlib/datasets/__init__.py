@@ -7,8 +7,10 @@ reader (a folder laid out as shared/data/README.md describes) and a hub reader
 (`datasets` / torchvision downloads into nkdlib.files.cache_dir()). A task may offer
 more than one data source (config data_source: FewRel's train_wiki); None is always
 one: what published runs read. Each Raw says what was read (Raw.provenance: files and
-their SHA-256, or the hub dataset and revision). Splitting, subsets and label noise are
-not done here: see nkdlib.tasks.
+their SHA-256, or the hub dataset and revision); `provenance(name)` says it without
+reading the data, and `check_same_data` compares it with what a run recorded (a finished
+run is reused only on the data it was trained on: nkdlib.train). Splitting, subsets and
+label noise are not done here: see nkdlib.tasks.
 """
 
 import functools
@@ -19,34 +21,48 @@ from typing import Callable
 
 
 from . import cifar, digits, fewrel, glue, sst5
-from .base import HOW_TO_GET, Raw
+from .base import HOW_TO_GET, Raw, local_provenance
 
 
 @dataclass(frozen=True)
 class TaskDef:
     """How to get a task's data: `local[data_source](data_dir) -> Raw` and `hub() -> Raw`
-    (the data of data_source None), and its size."""
+    (the data of data_source None), what each records as Raw.provenance, found without
+    reading the data (`local_provenance[data_source](data_dir)`, `hub_provenance()`), and its size."""
 
     kind: str  # "text" | "image" | "vector"
     metric: str  # "accuracy" | "mcc" | "f1"
     local: dict[str | None, Callable[[Path], Raw]]  # data_source -> reader; None: what published runs read
     hub: Callable[[], Raw]
     size: tuple  # (train, evaluation, classes) of the full official splits (cost estimates: nkdlib.cost)
+    local_provenance: dict[str | None, Callable[[Path], dict]]  # data_source -> what `local` records
+    hub_provenance: Callable[[], dict]  # what `hub` records
+
+
+def _hashed(files):
+    """data_dir -> the local provenance of the files `files(data_dir)` (those the reader reads)."""
+    return lambda data_dir: local_provenance(data_dir, *files(data_dir))
 
 
 TASKS = {
     **{name: TaskDef("text", {"cola": "mcc", "mrpc": "f1"}.get(name, "accuracy"),
                      {None: functools.partial(glue.read_local, name)}, functools.partial(glue.read_hub, name),
-                     task.size)
+                     task.size, {None: _hashed(functools.partial(glue.files, name))}, lambda: glue.HUB)
        for name, task in glue.GLUE.items()},
-    "sst5": TaskDef("text", "accuracy", {None: sst5.read_local}, sst5.read_hub, sst5.SIZE),
+    "sst5": TaskDef("text", "accuracy", {None: sst5.read_local}, sst5.read_hub, sst5.SIZE,
+                    {None: _hashed(sst5.files)}, lambda: sst5.HUB),
     "fewrel": TaskDef("text", "accuracy",
                       {s: functools.partial(fewrel.read_local, data_source=s) for s in fewrel.FILES},
-                      fewrel.read_hub, fewrel.SIZE),
+                      fewrel.read_hub, fewrel.SIZE,
+                      {s: _hashed(functools.partial(fewrel.files, data_source=s)) for s in fewrel.FILES},
+                      fewrel.read_hub),   # no hub route: the same FileNotFoundError
     **{name: TaskDef("image", "accuracy", {None: functools.partial(cifar.read_local, name)},
-                     functools.partial(cifar.read_hub, name), size)
+                     functools.partial(cifar.read_hub, name), size,
+                     {None: _hashed(functools.partial(cifar.files, name))},
+                     functools.partial(cifar.hub_provenance, name))
        for name, size in cifar.SIZES.items()},
-    "digits": TaskDef("vector", "accuracy", {None: digits.read}, digits.read, digits.SIZE),
+    "digits": TaskDef("vector", "accuracy", {None: digits.read}, digits.read, digits.SIZE,
+                      {None: lambda data_dir: digits.PROVENANCE}, lambda: digits.PROVENANCE),
 }
 
 
@@ -90,28 +106,71 @@ def read(name, data_dir=None, source="auto", data_source=None) -> Raw:
 @functools.lru_cache(maxsize=None)
 def _read(name, data_dir, source, data_source):
     task = TASKS[name]
-
-    def local():
-        if data_dir is None:
-            raise FileNotFoundError(f"no local data folder (NKD_DATA_DIR unset, ../shared/data absent); {HOW_TO_GET}")
-        return task.local[data_source](data_dir)
-
-    if source == "hub":
-        raw = task.hub()
-    elif source == "local":
-        raw = local()
-    else:  # auto: local when its files are there, else the hub
-        try:
-            raw = local()
-        except FileNotFoundError as missing:
-            try:
-                raw = task.hub()
-            except (RuntimeError, FileNotFoundError) as e:
-                raise RuntimeError(f"{name}: no local data ({missing}); and no hub: {e}") from e
+    raw = _route(name, data_dir, source, task.local[data_source], task.hub)
     for part in (raw.train, raw.test, raw.dev):
         if part is not None:
             _check_labels(part[1], len(raw.label_names), f"{name} ({source})")
     return raw
+
+
+def provenance(name, data_dir=None, source="auto", data_source=None) -> dict:
+    """What `read` with these arguments records as Raw.provenance, found without reading
+    the data: the local files it would read with their sha256 (each file hashed once per
+    process: base.sha256), or the hub data set and revision."""
+    check_data_source(name, data_source)
+    task = TASKS[name]
+    return _route(name, resolve_data_dir(data_dir), source, task.local_provenance[data_source], task.hub_provenance)
+
+
+def _route(name, data_dir, source, local, hub):
+    """local(data_dir) or hub(), as `source` says ("auto": local when its files are there, else the hub)."""
+    def from_disk():
+        if data_dir is None:
+            raise FileNotFoundError(f"no local data folder (NKD_DATA_DIR unset, ../shared/data absent); {HOW_TO_GET}")
+        return local(data_dir)
+
+    if source == "hub":
+        return hub()
+    if source == "local":
+        return from_disk()
+    try:
+        return from_disk()
+    except FileNotFoundError as missing:
+        try:
+            return hub()
+        except (RuntimeError, FileNotFoundError) as e:
+            raise RuntimeError(f"{name}: no local data ({missing}); and no hub: {e}") from e
+
+
+_RETRAIN = "read the data it was trained on (data_dir or NKD_DATA_DIR), or train it anew in another run store"
+
+
+class DataMismatch(ValueError):
+    """The data a run recorded (its data.json) is not the data a call would read now."""
+
+
+def check_same_data(recorded, current: dict, where: str) -> None:
+    """DataMismatch unless `current` (a `provenance`) is the data `recorded`: the same source
+    and, for local files, the same files with the same sha256. It names the first file that
+    differs and both hashes; `where` says whose record it is."""
+    if not isinstance(recorded, dict) or recorded.get("source") != current["source"] or (
+            current["source"] != "local" and recorded != current):
+        raise DataMismatch(f"{where}: trained on {_described(recorded)}, but this call reads {_described(current)}; "
+                           f"{_RETRAIN}")
+    was, now = recorded.get("files") or {}, current["files"]
+    for file in sorted(was.keys() | now.keys()):
+        if was.get(file) != now.get(file):
+            raise DataMismatch(f"{where}: data file {file} has sha256 {now.get(file, '(not read now)')} here, "
+                               f"but {was.get(file, '(not read then)')} when the run was trained; {_RETRAIN}")
+
+
+def _described(provenance) -> str:
+    """A provenance in a few words: which local files, which hub data set, or as it is."""
+    if isinstance(provenance, dict) and provenance.get("source") == "local":
+        return "the local files " + ", ".join(provenance.get("files") or ())
+    if isinstance(provenance, dict) and provenance.get("source") == "hub":
+        return f"the hub's {provenance.get('dataset')} at revision {provenance.get('revision')}"
+    return repr(provenance)
 
 
 def _check_labels(y, num_classes, where):

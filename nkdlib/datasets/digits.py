@@ -9,6 +9,7 @@ from sklearn.model_selection import train_test_split
 from .base import Raw
 
 SIZE = (1257, 540, 10)   # train, test, classes (our split of the 1797 images)
+PROVENANCE = {"source": "sklearn"}   # what read records
 
 
 def read(data_dir=None):
@@ -21,4 +22,4 @@ def read(data_dir=None):
     train, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
     train, test = np.sort(train), np.sort(test)
     return Raw(tuple(str(c) for c in d.target_names), (x[train], y[train]), (x[test], y[test]),
-               provenance={"source": "sklearn"})
+               provenance=PROVENANCE)

@@ -38,11 +38,16 @@ def load_json(path):
 
 def read_json(path):
     """FewRel json -> (relation ids sorted, x: list[str], y: (N,) int64). A file that is not
-    UTF-8 JSON, a malformed instance or no instance at all is a ValueError naming the file."""
+    UTF-8 JSON of that layout, a malformed instance or no instance at all is a ValueError
+    naming the file (and relation)."""
     data = load_json(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a JSON {type(data).__name__}, expected an object {{relation id: [instances]}}")
     rels = sorted(data)
     x, y = [], []
     for label, rel in enumerate(rels):
+        if not isinstance(data[rel], list):
+            raise ValueError(f"{path}: relation {rel}: a JSON {type(data[rel]).__name__}, expected a list of instances")
         for k, inst in enumerate(data[rel]):
             try:
                 x.append(text_of(inst))
@@ -52,17 +57,21 @@ def read_json(path):
     return (tuple(rels), *labelled(path, x, y, "instances"))
 
 
+def files(data_dir, data_source=None):
+    """The files read_local reads: FILES[data_source] and, if present, pid2name.json beside it."""
+    folder = data_dir / "fewrel"
+    return [need(folder / FILES[data_source])] + [p for p in [folder / "pid2name.json"] if p.is_file()]
+
+
 def read_local(data_dir, data_source=None):
     """FILES[data_source] in <data_dir>/fewrel as Raw with test None, relations named by
     pid2name.json beside it when present (else their ids)."""
-    folder = data_dir / "fewrel"
-    files = [need(folder / FILES[data_source])]
-    rels, x, y = read_json(files[0])
-    if (folder / "pid2name.json").is_file():
-        files.append(folder / "pid2name.json")
-        pid2name = load_json(files[1])
+    paths = files(data_dir, data_source)
+    rels, x, y = read_json(paths[0])
+    if len(paths) > 1:
+        pid2name = load_json(paths[1])
         rels = tuple(pid2name[r][0] if r in pid2name else r for r in rels)  # [name, description]
-    return Raw(rels, (x, y), None, provenance=local_provenance(data_dir, *files))
+    return Raw(rels, (x, y), None, provenance=local_provenance(data_dir, *paths))
 
 
 def read_hub():

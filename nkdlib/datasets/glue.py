@@ -19,6 +19,7 @@ HUB_DATASET = "nyu-mll/glue"
 # source locks, hf://datasets/nyu-mll/glue@<commit>/... paths, `datasets` cache folders
 # glue/<task>/0.0.0/<commit>): the hub route reads the same files whenever it runs
 HUB_REVISION = "bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c"
+HUB = hub_provenance(HUB_DATASET, HUB_REVISION)   # what the hub route records
 
 
 @dataclass(frozen=True)
@@ -85,19 +86,24 @@ def read_tsv(path, cols, label_col, label_map, columns=None):
     return labelled(path, x, y)
 
 
-def read_local(name, data_dir):
-    """GLUE task `name` (a key of GLUE) from its TSV folder: train, and dev as test."""
+def files(name, data_dir):
+    """[train, test]: the TSVs read_local reads for GLUE task `name`; FileNotFoundError naming what is missing."""
     g = GLUE[name]
     tried = [data_dir / "glue" / g.folder, data_dir / g.folder]
     folder = next((p for p in tried if p.is_dir()), None)
     if folder is None:
         raise FileNotFoundError(f"no GLUE {g.folder} folder: tried {tried[0]} and {tried[1]}; {HOW_TO_GET}")
+    return [need(folder / "train.tsv"), need(folder / g.test_file)]
+
+
+def read_local(name, data_dir):
+    """GLUE task `name` (a key of GLUE) from its TSV folder: train, and dev as test."""
+    g = GLUE[name]
+    train, test = files(name, data_dir)
     label_map = {(n if g.named else str(i)): i for i, n in enumerate(g.names)}
 
-    train, test = folder / "train.tsv", folder / g.test_file
-
     def read(path):
-        return read_tsv(need(path), g.cols, g.label_col, label_map, g.columns)
+        return read_tsv(path, g.cols, g.label_col, label_map, g.columns)
 
     return Raw(g.names, read(train), read(test), provenance=local_provenance(data_dir, train, test))
 
@@ -117,4 +123,4 @@ def read_hub(name):
         texts = [list(d[c]) for c in g.hub_cols]
         return (texts[0] if len(texts) == 1 else list(zip(*texts))), np.array(list(d["label"]), dtype=np.int64)
 
-    return Raw(g.names, part("train"), part(g.hub_test), provenance=hub_provenance(HUB_DATASET, HUB_REVISION))
+    return Raw(g.names, part("train"), part(g.hub_test), provenance=HUB)

@@ -20,6 +20,7 @@ HUB_DATASET = "SetFit/sst5"
 # the commit of SetFit/sst5 that public code pins (revision= in load_dataset calls and
 # dataset source locks): the hub route reads the same files whenever it runs
 HUB_REVISION = "e51bdcd8cd3a30da231967c1a249ba59361279a3"
+HUB = hub_provenance(HUB_DATASET, HUB_REVISION)   # what the hub route records
 SIZE = (8544, 2210, 5)   # train, test, classes (the official splits)
 LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 
@@ -50,14 +51,17 @@ def read_trees(path):
     return labelled(path, x, y, "trees")
 
 
+def files(data_dir):
+    """The tree files read_local reads: train.txt, test.txt and, if present, dev.txt."""
+    folder = data_dir / "sst5"
+    return [need(folder / "train.txt"), need(folder / "test.txt")] + [p for p in [folder / "dev.txt"] if p.is_file()]
+
+
 def read_local(data_dir):
     """train.txt (8544 trees), test.txt (2210) and, if present, dev.txt (1101) as Raw.dev."""
-    folder = data_dir / "sst5"
-    files = [need(folder / "train.txt"), need(folder / "test.txt")]
-    if (folder / "dev.txt").is_file():
-        files.append(folder / "dev.txt")
-    train, test, *dev = map(read_trees, files)
-    return Raw(LABELS, train, test, dev[0] if dev else None, local_provenance(data_dir, *files))
+    paths = files(data_dir)
+    train, test, *dev = map(read_trees, paths)
+    return Raw(LABELS, train, test, dev[0] if dev else None, local_provenance(data_dir, *paths))
 
 
 def read_hub():
@@ -70,5 +74,4 @@ def read_hub():
     def part(d):
         return list(d["text"]), np.array(list(d["label"]), dtype=np.int64)
 
-    return Raw(LABELS, part(ds["train"]), part(ds["test"]), part(ds["validation"]),
-               hub_provenance(HUB_DATASET, HUB_REVISION))
+    return Raw(LABELS, part(ds["train"]), part(ds["test"]), part(ds["validation"]), HUB)

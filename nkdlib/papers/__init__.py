@@ -92,9 +92,14 @@ def check_values(notebook: str, values: dict) -> dict:
         if not isinstance(given["models"], dict) or set(given["models"]) - roles:
             raise ValueError(f"parameter models={given['models']!r} must map roles {sorted(roles)} to model names")
     for key in ("seeds", "eta_grid", "b2_grid", "vanilla_w_grid"):
-        if key in given and (isinstance(given[key], (str, dict)) or not hasattr(given[key], "__iter__")
-                             or not len(given[key])):
+        if key not in given:
+            continue
+        if isinstance(given[key], (str, dict)) or not hasattr(given[key], "__iter__") or not len(given[key]):
             raise ValueError(f"parameter {key}={given[key]!r} must be a non-empty list")
+        listed = list(given[key])
+        repeated = [v for i, v in enumerate(listed) if v in listed[:i]]   # 4 and 4.0 too: one run
+        if repeated:   # the same run twice would count twice in a mean ± std
+            raise ValueError(f"parameter {key}={given[key]!r} repeats {repeated}; give each value once")
     return given
 
 

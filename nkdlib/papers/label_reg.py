@@ -52,6 +52,8 @@ Base, TF-reg and KD cells are Table 4's Finetune, TF-reg and KD, so after notebo
 notebook 03 reuses 20 of its 56 SST-5 runs.
 """
 
+import dataclasses
+
 from ..config import make_config
 from .table import Row, Table
 
@@ -284,8 +286,18 @@ LABEL_REG = {
 }
 
 
+# ours: what bf16 changes. Table 1's SST-2 Finetune runs (bf16 in `small`) beside the same runs in fp32,
+# paired by seed: the numbers a user gets with `-p precision fp32` on a CPU without native bf16
+# (nkdlib.cpu), and fp32 runs that any CPU recomputes on its native kernels (tests/test_results.py).
+LABEL_REG["label_reg.precision"] = dataclasses.replace(
+    LABEL_REG["label_reg.table1"], name="label_reg.precision", source="ours: Table 1's Finetune in bf16 and fp32",
+    rows={"Finetune": LABEL_REG_ROWS["Finetune"]}, average=None,
+    columns={f"SST-2, {p}": {**GLUE_COLUMNS["SST-2"], "precision": p} for p in ("bf16", "fp32")},
+    notes=("Each column sets its precision, whatever the profile's.",))
+
+
 def tables() -> dict:
-    """Tables 1-9 by name (this paper has no knobs)."""
+    """Tables 1-9 (and our precision table) by name (this paper has no knobs)."""
     return LABEL_REG
 
 
@@ -354,7 +366,8 @@ PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (defau
     "smoke": {"02_teacher_free_regularization": ("label_reg.table1", "label_reg.table4", "label_reg.table5"),
               "03_pretrained_vs_scratch": ("label_reg.table6", "label_reg.table7", "label_reg.table8",
                                            "label_reg.table9")},
-    "small": {"02_teacher_free_regularization": ("label_reg.table1", "label_reg.table4", "label_reg.table5"),
+    "small": {"02_teacher_free_regularization": ("label_reg.table1", "label_reg.table4", "label_reg.table5",
+                                                 "label_reg.precision"),
               "03_pretrained_vs_scratch": ("label_reg.table6", "label_reg.table8", "label_reg.table9")},
     "gpu": {"02_teacher_free_regularization": (), "03_pretrained_vs_scratch": ("label_reg.table6",)},
 }

@@ -151,8 +151,7 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
       run at rate 0 has no noise kind);
     - vanilla_w: Vanilla KD at every w of its grid and beyond it (W_BEYOND);
     - refine_timing: CD+LR refining after REFINE_EPOCHS epochs, paired by seed with CD, in
-      runs of REFINE_RUN_EPOCHS epochs at the highest noise;
-    - refine_early: Table 1's noisy blocks with CD+LR also refined after 1 epoch."""
+      runs of REFINE_RUN_EPOCHS epochs at the highest noise."""
     blocks = {"0%": dict(noise_rate=0.0),
               **{f"{kind} {rate:.0%}": dict(noise=kind, noise_rate=rate) for kind in READINGS for rate in (0.25, 0.5)}}
     reading = dataclasses.replace(
@@ -180,14 +179,7 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
         blocks={"50%": t1.blocks["50%"]}, block_rows={}, average=None,
         notes=(f"{REFINE_RUN_EPOCHS} epochs, so that refinement after {max(REFINE_EPOCHS)} epochs still has "
                f"{REFINE_RUN_EPOCHS - max(REFINE_EPOCHS)} after it; CD is the same run until the refinement.",))
-    reported = ("Vanilla", "CD", "CD+LR", "CD+LR, refine after 1")
-    early = dataclasses.replace(
-        t1, name="noisy_kd.refine_early", source="ours: Table 1's CD+LR refined after 1 epoch instead of 2",
-        rows={**{k: t1.rows[k] for k in ("BERT-base", "Vanilla", "CD", "CD+LR")},
-              "CD+LR, refine after 1": dataclasses.replace(cd_lr, hp={**cd_lr.hp, "refine_epoch": 1})},
-        blocks={b: t1.blocks[b] for b in ("25%", "50%")}, block_rows={b: reported for b in ("25%", "50%")},
-        average=None, notes=("Table 1's recipe and runs; only the refinement epoch differs.",))
-    return {t.name: t for t in (reading, vanilla_w, timing, early)}
+    return {t.name: t for t in (reading, vanilla_w, timing)}
 
 
 def reading_fit(cells) -> "pandas.DataFrame":
@@ -266,11 +258,10 @@ PROFILES = {
         "noisy_kd.noise_reading": dict(columns=("SST-2", "CoLA")),   # RTE's 277 dev sentences cannot separate them
         "noisy_kd.vanilla_w": dict(rows=None),        # None: all its rows (the paper-wide entry names Table 1's)
         "noisy_kd.refine_timing": dict(rows=None, recipe=dict(epochs=REFINE_RUN_EPOCHS, lr=1e-4, precision="bf16")),
-        "noisy_kd.refine_early": dict(rows=None),
     },
 }
 NOTEBOOKS = {"01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2")}   # the tables each notebook renders
-DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w", "noisy_kd.refine_timing", "noisy_kd.refine_early")
+DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w", "noisy_kd.refine_timing")
 PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
     "small": {"01_noisy_glue_kd": NOTEBOOKS["01_noisy_glue_kd"] + DIAGNOSIS_TABLES},
 }
