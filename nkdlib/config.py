@@ -208,7 +208,8 @@ def _check(cfg):
                              f"{held} valid examples; need at least 1 and fewer than max_train")
     check_data_source(cfg["task"], cfg["data_source"])   # also: the task exists
     kind = TASKS[cfg["task"]].kind
-    wrong = [m for m in cfg["models"] if _model_kind(m) != kind]
+    # mlp, the default model, is let through: configs that only name data (task_for) use it with any task
+    wrong = [m for m in cfg["models"] if m != "mlp" and _model_kind(m) != kind]
     if wrong:
         fit = [m for m in MODEL_NAMES if _model_kind(m) == kind] + (["hub ids"] if kind == "text" else [])
         raise ValueError(f"config models={cfg['models']!r} on task {cfg['task']!r}: {wrong} cannot read its "

@@ -5,8 +5,8 @@ nkdlib.jobs.jobs, `comparisons`: its Wilcoxon tests); figures are seaborn-styled
 PDF under figures/<notebook>/, tables as CSV beside them. `verdict` is the repository's one
 rule for judging a paper's claims (`Claim`) against our cells.
 """
+import dataclasses
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ import seaborn as sns
 from IPython.display import display
 from scipy.stats import binomtest, rankdata, ttest_1samp, wilcoxon
 
-from .papers.table import Table
+from .papers.table import KINDS, TESTS, Claim, Table   # noqa: F401 (KINDS: re-exported)
 
 
 def style():
@@ -189,50 +189,7 @@ def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> p
 # The verdict rule: one for every claim of every paper -----------------------------------
 
 FRACTION = 0.5   # our models and data are far smaller than the papers', so effects may shrink; half keeps the claim's substance (as "within half" in noisy-KD's noise-reading criterion)
-KINDS = ("greater", "no gap", "above chance")
-TESTS = {"wilcoxon": "Wilcoxon exact signed-rank", "t": "t", "sign": "sign"}   # all two-sided
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of a paper, judged by `verdict`.
-
-    name: the claim's name in the verdict table (unique per call). kind: "greater" (row a
-    differs from row b in the paper's direction, by about the paper's effect), "no gap"
-    (a ≈ b) or "above chance" (a's values above `chance`). a: a row, or a tuple of rows, each
-    judged on its own; b: the row a is compared with (None for "above chance").
-    paper: the paper's effect in points, a − b (a − chance): a number Δ, a pair (A, B) of the
-    paper's values (Δ = A − B), or a dict of these keyed by cell label, row or (row, cell
-    label), nested or not. Required for "greater" (its sign is the paper's direction);
-    shown for "no gap"; for "above chance", if given, our effect must reach FRACTION of it.
-    cells: the cell labels the claim covers ("<block> / <column>", or "<column>" where the
-    block is empty); () for every cell that holds all its rows. chance: the chance level in
-    points (e.g. the dev set's majority-class rate, or 0 for MCC), a number or a dict keyed
-    as `paper`; required for "above chance". test: a key of TESTS ("wilcoxon": exact
-    signed-rank, "t": paired or one-sample t, "sign": binomial sign test), two-sided.
-    """
-    name: str
-    kind: str
-    a: str | tuple[str, ...]
-    b: str | None = None
-    paper: float | tuple | dict | None = None
-    cells: str | tuple[str, ...] = ()
-    chance: float | dict | None = None
-    test: str = "wilcoxon"
-
-    def __post_init__(self):
-        if self.kind not in KINDS or self.test not in TESTS:
-            raise ValueError(f"{self.name}: kind must be one of {KINDS}, test one of {tuple(TESTS)}")
-        if (self.b is None) != (self.kind == "above chance"):
-            raise ValueError(f"{self.name}: 'above chance' compares row a with `chance`, the other kinds with row b")
-        if self.kind == "greater" and self.paper is None:
-            raise ValueError(f"{self.name}: a 'greater' claim needs the paper's effect (its sign is the direction)")
-        if self.kind == "above chance" and self.chance is None:
-            raise ValueError(f"{self.name}: an 'above chance' claim needs `chance`")
-
-    @property
-    def rows(self) -> tuple[str, ...]:
-        return (self.a,) if isinstance(self.a, str) else tuple(self.a)
+# A claim (Claim, with KINDS and TESTS) is data: nkdlib.papers.table, each paper's in its module (CLAIMS).
 
 
 def gap_p(gaps, test: str = "wilcoxon") -> float:
@@ -335,14 +292,17 @@ def _summary(claim: Claim, units: list[dict]) -> dict:
         return "; ".join(f"{u['unit']}: {t}" for u, t in zip(units, texts))
 
     judged, labels = [u["judged"] for u in units], [u["unit"] for u in units]
+    ordered = [u["unit"] for u in units if u["judged"] == "direction only" and u["apart"]]   # the order holds, smaller
     if all(j == "reproduced" for j in judged):
         overall = "reproduced"
     elif "reproduced" in judged:
         overall = "partly: " + ", ".join(l for l, j in zip(labels, judged) if j == "reproduced")
     elif len(units) == 1:
         overall = units[0]["verdict"]
+    elif len(set(judged)) == 1:
+        overall = judged[0]
     else:
-        overall = judged[0] if len(set(judged)) == 1 else "not reproduced"
+        overall = "partly, direction only: " + ", ".join(ordered) if ordered else "not reproduced"
     test = ("paired t" if claim.b else "one-sample t") if claim.test == "t" else TESTS[claim.test]
     return {"claim": claim.name, "kind": claim.kind, "compared": f"{', '.join(claim.rows)} − {claim.b or 'chance'}",
             "cells": ", ".join(dict.fromkeys(u["cell"] for u in units)), "paper": joined("_paper", once=True),
@@ -375,7 +335,10 @@ def verdict(cells: pd.DataFrame, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
       no gap (the paper's criterion): reproduced when the intervals intersect, otherwise
         "not reproduced (<a> above|below <b>)".
     A claim is "reproduced" when all its units are, "partly: <the units that are>" when some
-    are, otherwise its units' common verdict, or "not reproduced" when they differ. The p of
+    are, otherwise its units' common verdict; when they differ, "partly, direction only:
+    <units>" names the units in the paper's direction with the intervals apart (the order
+    holds beyond the spread, by less than FRACTION of the paper's effect), and without such
+    units it is "not reproduced". The p of
     the claim's test (gap_p) and the least p it can reach with n (min_p) are reported, not
     used: with 3 seeds no signed-rank or sign test can go below 0.25.
 
@@ -402,3 +365,42 @@ def verdict(cells: pd.DataFrame, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
     summary = pd.DataFrame([_summary(claim, units[claim.name]) for claim in claims]).set_index("claim")
     detail = pd.DataFrame([u for claim in claims for u in units[claim.name]]).set_index("claim")
     return summary, detail.drop(columns=["_paper", "_ours"])
+
+
+def claim_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells `verdict` judges, in points, from run_table's frame of one paper table:
+    its best grid point (select_grid) and each job's number on the test split (cell_values)
+    × 100; columns row, block, column, seed, cell."""
+    frame = select_grid(frame)
+    return frame.assign(cell=100 * cell_values(frame))[["row", "block", "column", "seed", "cell"]]
+
+
+def verdicts(frames: dict, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`verdict` of each claim on the runs of its table (Claim.table): frames maps a paper
+    table's name to run_table's frame (None: not run). A profile runs a subset of a table,
+    so a claim keeps the rows and cells that were run (a cell: where a row and b both were),
+    and is left out when its table, or every row or cell of it, was not run. Returns
+    (summary, detail) as `verdict`, over the claims judged, in their order (both empty, with
+    the index named claim, when none is)."""
+    names = [c.name for c in claims]
+    if len(set(names)) != len(names):
+        raise ValueError(f"claim names must be unique: {names}")
+    parts = []
+    for claim in claims:
+        if frames.get(claim.table) is None:
+            continue
+        cells = claim_cells(frames[claim.table])
+        labels = [f"{b} / {c}" if b else str(c) for b, c in zip(cells["block"], cells["column"])]
+        run = set(zip(cells["row"], labels))
+        wanted = (claim.cells,) if isinstance(claim.cells, str) else tuple(claim.cells) or tuple(dict.fromkeys(labels))
+        held = lambda row, c: (row, c) in run and (claim.b is None or (claim.b, c) in run)   # noqa: E731
+        rows = tuple(r for r in claim.rows if any(held(r, c) for c in wanted))
+        kept = tuple(c for c in wanted if all(held(r, c) for r in rows))
+        if not rows or not kept:
+            continue
+        a = claim.a if isinstance(claim.a, str) else rows
+        parts.append(verdict(cells, [dataclasses.replace(claim, a=a, cells=kept)]))
+    if not parts:
+        empty = pd.DataFrame(index=pd.Index([], name="claim"))
+        return empty, empty.copy()
+    return pd.concat([s for s, _ in parts]), pd.concat([d for _, d in parts])

@@ -3,6 +3,7 @@
     nb = notebook_session("04_cmd_ablations", globals())   # reads the parameters cell's values
     t1 = nb.run_table("cmd.table1")      # the table's runs (nkdlib.jobs.jobs), trained or reused
     nb.show(nb.paper_table(t1), "table1")   # "mean ± std" over seeds; saved as CSV and displayed
+    nb.show(nb.verdicts({"cmd.table1": t1}), "verdicts")   # the paper's claims, by the one rule
 
 The parameters cell is the one source of a notebook's parameters: SETTINGS (where and
 how to run; they do not change numbers) and the science ones (nkdlib.papers.parameters:
@@ -116,6 +117,15 @@ class NotebookSession:
             return frame.pivot_table(index=["block", "row"], columns="column", values="run", aggfunc="nunique",
                                      sort=False)
         return report.paper_table(frame, self.table(name))
+
+    def verdicts(self, frames: dict) -> pd.DataFrame:
+        """The verdict table of this notebook's claims (nkdlib.papers.claims), each judged by
+        the one rule (nkdlib.report.verdict) on the runs of its table: frames maps a paper
+        table's name to run_table's frame (None: not run in this profile). One row per claim
+        judged (nkdlib.report.verdicts); empty in plan mode."""
+        if self.plan:
+            return pd.DataFrame()
+        return report.verdicts(frames, papers.claims(self.name))[0]
 
     def histories(self, run_names, file="history.csv") -> pd.DataFrame:
         """The per-epoch histories (or per-step logs, file="steps.csv") of the named runs,

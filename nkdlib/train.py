@@ -369,17 +369,14 @@ def _reused(store: RunDir, cfg: dict, data_dir) -> dict:
     metrics = store.metrics()   # checks data.json against its recorded hash too
     current = provenance_for(cfg, data_dir)
     own, shared = store.path / "data.json", store.path.parent / "data.json"
-    where = f"run {store.path} (data folder {resolve_data_dir(data_dir)})"
-    if own.exists():
-        recorded = json.loads(own.read_text())
-    elif shared.exists():
-        recorded = json.loads(shared.read_text())
-        where += f"; its data: as {shared} lists"
-        if current["source"] == "local":   # it lists every task's files: this task's are those read now
-            recorded["files"] = {f: h for f, h in recorded["files"].items() if f in current["files"]}
-    else:
-        raise DataMismatch(f"{where}: no data.json says which data it was trained on (a run from before runs "
-                           f"recorded it), nor does {shared}; delete {store.path} to train it anew")
+    record = own if own.exists() else shared
+    where = f"run {store.path} (data folder {resolve_data_dir(data_dir)}; its data as recorded in {record})"
+    if not record.exists():
+        raise DataMismatch(f"run {store.path}: no data.json says which data it was trained on (a run from before "
+                           f"runs recorded it), nor does {shared}; delete {store.path} to train it anew")
+    recorded = json.loads(record.read_text())
+    if record == shared and current["source"] == "local":   # it lists every task's files: this task's are read now
+        recorded["files"] = {f: h for f, h in recorded["files"].items() if f in current["files"]}
     check_same_data(recorded, current, where)
     return metrics
 

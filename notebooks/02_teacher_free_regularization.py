@@ -205,6 +205,18 @@ if not nb.plan:
     nb.save_figure(grid.figure, "gap_to_finetune")
 
 # %% [markdown]
+# ## Verdicts: the paper's claims by the repository's one rule
+# Each claim of `nkdlib.papers.label_reg.CLAIMS` (with the paper's own numbers) judged on the
+# test cells above by `nkdlib.report.verdict`: a "no gap" claim is reproduced when the row's
+# and Finetune's mean ± std intervals over seeds intersect (the paper's criterion), and
+# otherwise says which side the row is on; p is the two-sided Wilcoxon signed-rank test of
+# the per-seed gaps, reported, not used.
+
+# %%
+if not nb.plan:
+    nb.show(nb.verdicts(frames), "verdicts")
+
+# %% [markdown]
 # ## Precision: Table 1's SST-2 Finetune runs in bf16 and in fp32 (ours, `small`)
 # The `small` profile trains in bf16, fast only on CPUs with native bf16 (avx512_bf16, AMX).
 # Elsewhere `-p precision fp32` is the faster choice, with other numbers: these are the same
@@ -212,9 +224,9 @@ if not nb.plan:
 
 # %%
 if "label_reg.precision" in nb.tables:
-    precision = nb.run_table("label_reg.precision")
-    nb.show(nb.paper_table(precision), "precision")
+    fp32_bf16 = nb.run_table("label_reg.precision")
+    nb.show(nb.paper_table(fp32_bf16), "precision")
     if not nb.plan:
-        cells = report.select_grid(precision).assign(cell=lambda f: 100 * report.cell_values(f))
+        cells = report.select_grid(fp32_bf16).assign(cell=lambda f: 100 * report.cell_values(f))
         nb.show(report.paired_gaps(cells[cells["column"] == "SST-2, fp32"], cells[cells["column"] == "SST-2, bf16"],
                                    by="column"), "precision_gap")

@@ -233,3 +233,16 @@ if not nb.plan:
     grid.set_titles("{col_name}")
     grid.set_axis_labels("", "difference to Base (points, per seed)")
     nb.save_figure(grid.figure, "per_seed_differences")
+
+# %% [markdown]
+# ## Verdicts: the paper's claims by the repository's one rule
+# Each claim of `nkdlib.papers.label_reg.CLAIMS` (with the paper's own numbers: Tables 4, 6,
+# 8, 9) judged on the test cells above by `nkdlib.report.verdict`: "greater" is reproduced
+# when the mean ± std intervals over seeds are apart in the paper's direction and our gap is
+# at least half the paper's, "direction only" when the gap has the paper's sign but not
+# that; "no gap" is reproduced when the intervals intersect. p: the two-sided Wilcoxon
+# signed-rank test of the per-seed gaps (Table 8's test), reported, not used.
+
+# %%
+if not nb.plan:
+    nb.show(nb.verdicts(frames), "verdicts")

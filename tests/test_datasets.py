@@ -1,7 +1,10 @@
 """nkdlib.datasets: each reader on hand-written files, and on the real offline data when present."""
 
 import hashlib
+import io
 import json
+import re
+import tarfile
 
 import numpy as np
 import pytest
@@ -268,6 +271,16 @@ def test_fewrel_malformed_instance(tmp_path):
         fewrel.read_json(path)
 
 
+@pytest.mark.parametrize("data, complaint", [
+    ([{"tokens": ["a"], "h": ["a"], "t": ["a"]}], r"val_wiki\.json: a JSON list, expected an object"),
+    ({"P1": 3}, r"val_wiki\.json: relation P1: a JSON int, expected a list of instances"),
+])
+def test_fewrel_not_of_its_layout_is_an_error_naming_the_file(tmp_path, data, complaint):
+    (_fewrel_dir(tmp_path) / "fewrel" / "val_wiki.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=complaint):
+        datasets.read("fewrel", tmp_path, source="local")
+
+
 # ----------------------------------------------------------------------------- provenance
 
 
@@ -289,6 +302,19 @@ def test_local_provenance_hashes_every_file_read_once_per_process(glue_dir, tmp_
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
 
 
+def test_provenance_is_what_read_records_without_reading_the_data(glue_dir, tmp_path, monkeypatch):
+    (tmp_path / "f").mkdir()
+    cases = [("mnli_mm", glue_dir), ("rte", glue_dir / "glue"), ("sst5", _sst5_dir(tmp_path / "s")),
+             ("fewrel", _fewrel_dir(tmp_path / "f")), ("digits", None)]
+    expected = [datasets.read(name, folder).provenance for name, folder in cases]
+    for module, reader in ((glue, "read_tsv"), (sst5, "read_trees"), (fewrel, "read_json")):
+        monkeypatch.setattr(module, reader, lambda *a, **k: pytest.fail("provenance read the data"))
+    assert [datasets.provenance(name, folder) for name, folder in cases] == expected
+    assert datasets.provenance("sst2", tmp_path / "nowhere") == glue.HUB   # auto: no local files, so the hub
+    with pytest.raises(FileNotFoundError, match=r"SST-2"):
+        datasets.provenance("sst2", tmp_path / "nowhere", source="local")
+
+
 @pytest.mark.parametrize("module, name", [(glue, "sst2"), (sst5, None)])
 def test_hub_routes_load_a_pinned_revision_and_say_so(monkeypatch, module, name):
     import datasets as hf   # Hugging Face datasets; the fake below needs no network
@@ -307,6 +333,59 @@ def test_hub_routes_load_a_pinned_revision_and_say_so(monkeypatch, module, name)
     raw = module.read_hub(*([name] if name else []))
     assert len(module.HUB_REVISION) == 40 and calls == [(module.HUB_DATASET, module.HUB_REVISION)]
     assert raw.provenance == {"source": "hub", "dataset": module.HUB_DATASET, "revision": module.HUB_REVISION}
+
+
+# ----------------------------------------------------------------------------- CIFAR-10 (a hand-made tarball)
+
+
+def _cifar_dir(folder, shade=0, extra=None):
+    """<folder>/cifar10/cifar10-jpeg.tar.gz: one 32x32 JPEG per split and class (airplane, bird);
+    extra: (member name, bytes) added as it is. Returns folder."""
+    from PIL import Image
+
+    path = folder / "cifar10" / "cifar10-jpeg.tar.gz"
+    path.parent.mkdir(parents=True)
+    members = []
+    for split in ("train", "test"):
+        for i, name in enumerate(("airplane", "bird")):
+            jpeg = io.BytesIO()
+            Image.new("RGB", (32, 32), (shade, 100 * i, 50)).save(jpeg, "JPEG")
+            members.append((f"{split}/{name}/{i:04d}.jpg", jpeg.getvalue()))
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members + ([extra] if extra else []):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return folder
+
+
+@pytest.mark.parametrize("damage, complaint", [
+    ("empty", "not a readable .tar.gz"),
+    ("truncated", "not a readable .tar.gz"),
+    ("not an image", r"train/cat/0009\.jpg is not a readable image"),
+])
+def test_cifar_tarball_damage_is_an_error_naming_it(damage, complaint, tmp_path, monkeypatch):
+    monkeypatch.setenv("NKD_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _cifar_dir(tmp_path, extra=(("train/cat/0009.jpg", b"not a JPEG") if damage == "not an image" else None))
+    tarball = folder / "cifar10" / "cifar10-jpeg.tar.gz"
+    if damage != "not an image":
+        tarball.write_bytes(tarball.read_bytes()[:len(tarball.read_bytes()) // 2] if damage == "truncated" else b"")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(tarball))}: {complaint}"):
+        cifar.read_local("cifar10", folder)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "replaced by another tarball's"])
+def test_a_damaged_or_replaced_cifar_cache_is_rebuilt_naming_it(damage, tmp_path, monkeypatch):
+    """The .npz cache is named by and checked against its tarball's sha256: never used for another."""
+    monkeypatch.setenv("NKD_CACHE_DIR", str(tmp_path / "cache"))
+    decoded = cifar.read_local("cifar10", _cifar_dir(tmp_path / "a")).train[0]
+    (cache,) = (tmp_path / "cache").glob("*.npz")
+    cifar.read_local("cifar10", _cifar_dir(tmp_path / "b", shade=250))   # another tarball: its own cache
+    (other,) = set((tmp_path / "cache").glob("*.npz")) - {cache}
+    cache.write_bytes(cache.read_bytes()[:1000] if damage == "truncated" else other.read_bytes())
+    with pytest.warns(UserWarning, match=rf"{re.escape(str(cache))}: cache .*; rebuilding it"):
+        again = cifar.read_local("cifar10", tmp_path / "a").train[0]
+    np.testing.assert_array_equal(again, decoded)
 
 
 # ----------------------------------------------------------------------------- the real offline data (../shared/data)

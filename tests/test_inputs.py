@@ -1,6 +1,7 @@
 """nkdlib.inputs: tokenised texts (cached on disk) and device-resident images, batched."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -65,6 +66,24 @@ def test_token_cache_lives_under_the_cache_root(tmp_path, monkeypatch):
     assert TextInputs([PAIR], "minilm").cache_hit
     (cached,) = (tmp_path / "tokens").iterdir()  # one file, no temporary one left
     assert cached.suffix == ".npz" and ".tmp" not in cached.name
+
+
+@pytest.mark.parametrize("damage", ["truncated", "replaced by another text's"])
+def test_a_damaged_or_replaced_token_cache_is_rebuilt_naming_it(damage, tmp_path):
+    """The cache records the hash of what it was made from: a file copied over it is never used."""
+    texts = [PAIR, ("x", "y")]
+    expected = _encode(texts, tmp_path / "fresh").batch(torch.tensor([1, 0]))
+    _encode(texts, tmp_path)
+    (cache,) = tmp_path.glob("*.npz")
+    _encode([("other", "texts"), ("and", "more"), ("than", "two")], tmp_path)
+    (other,) = set(tmp_path.glob("*.npz")) - {cache}
+    cache.write_bytes(cache.read_bytes()[:200] if damage == "truncated" else other.read_bytes())
+    with pytest.warns(UserWarning, match=rf"{re.escape(str(cache))}: cache .*; rebuilding it"):
+        again = _encode(texts, tmp_path)
+    assert not again.cache_hit
+    for key, value in again.batch(torch.tensor([1, 0])).items():
+        assert torch.equal(value, expected[key])
+    assert _encode(texts, tmp_path).cache_hit   # the rebuilt cache is used from then on
 
 
 # ----------------------------------------------------------------------------- ImageInputs

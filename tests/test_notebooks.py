@@ -162,14 +162,15 @@ def test_notebook_smoke(source, tmp_path, shared_data):
 @pytest.mark.parametrize("source", notebooks(), **ids)
 def test_code_reads_parameters_through_the_session(source):
     """A parameter as given is not always what the session made of it (runs_dir None is
-    <repo>/runs, plan 'no' is False): after the parameters cell, code reads nb.<name>.
-    profile is the exception: the session keeps it as given."""
+    <repo>/runs, plan 'no' is False): after the parameters cell, code reads nb.<name>, not
+    the parameter. profile is the exception: the session keeps it as given."""
     from nkdlib import papers
     from nkdlib.session import SETTINGS
     code = "\n".join(c.source for c in jupytext.read(source).cells
                      if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
-    read = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    assert read & (set(SETTINGS) | set(papers.parameters(source.stem))) <= {"profile"}
+    names = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)]
+    raw = {n.id for n in names if isinstance(n.ctx, ast.Load)} - {n.id for n in names if isinstance(n.ctx, ast.Store)}
+    assert raw & (set(SETTINGS) | set(papers.parameters(source.stem))) <= {"profile"}
 
 
 def test_notebook_03_runs_under_plain_papermill_with_default_parameters(tmp_path, shared_data):

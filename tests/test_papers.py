@@ -165,3 +165,65 @@ def test_refinement_measures_by_hand():
     assert out[("x", "precision (%)")] == 50.0 and out[("y", "recall (%)")] == 10.0
     assert out[("y", "changed")] == 12 and out[("x", "wrong before")] == 25
     assert "changed, now right" not in out.index.get_level_values("measure")
+
+
+def _tiny_run_frame(table, seeds=(0, 1, 2)):
+    """A run_table-like frame of `table` (every row and column, one run per seed), each cell
+    from the row, column and seed, as run_many returns it (grid "", value "model 0")."""
+    import pandas as pd
+    rows = [{"table": table.name, "block": "", "row": r, "column": c, "seed": s, "grid": "", "value": "model 0",
+             "test_metric_0": 0.4 + 0.01 * i + 0.002 * j + 0.003 * ((s * 7 + i) % 3)}
+            for i, r in enumerate(table.rows) for j, c in enumerate(table.columns) for s in seeds]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("notebook", ["02_teacher_free_regularization", "03_pretrained_vs_scratch", "04_cmd_ablations"])
+def test_each_notebooks_claims_build_name_their_tables_rows_and_cells_and_are_judged(notebook):
+    from nkdlib import report
+    claims = papers.claims(notebook)
+    assert claims and len({c.name for c in claims}) == len(claims)
+    paper = papers.NOTEBOOKS[notebook]
+    for claim in claims:
+        assert claim.table in paper.tables(), claim.name   # a table of this paper (or our ablation)
+        table = papers.TABLES[claim.table]
+        assert set(claim.rows) | {claim.b} <= set(table.rows), claim.name   # names as the protocol spells them
+        cells = (claim.cells,) if isinstance(claim.cells, str) else claim.cells
+        assert set(cells) <= set(table.columns), claim.name
+    # every claim judged on a tiny frame of its table at the protocol (all rows and columns): each unit's
+    # paper effect is found, and each verdict is one of the rule's
+    frames = {name: _tiny_run_frame(papers.TABLES[name]) for name in {c.table for c in claims}}
+    summary, detail = report.verdicts(frames, claims)
+    assert list(summary.index) == [c.name for c in claims]
+    assert detail["judged"].isin(["reproduced", "direction only", "reversed", "not reproduced"]).all()
+    assert detail["n"].eq(3).all() and detail["test"].eq("wilcoxon").all()
+
+
+@pytest.mark.parametrize("notebook", ["02_teacher_free_regularization", "03_pretrained_vs_scratch", "04_cmd_ablations"])
+def test_the_small_profile_judges_every_claim_on_a_table_it_renders(notebook):
+    """A claim on a table `small` renders keeps b and at least one row there, so the published
+    verdict table leaves out only the claims on tables `small` does not run (CMD Tables 3, 6)."""
+    shown = papers.notebook_tables(notebook, "small")
+    for claim in papers.claims(notebook):
+        if claim.table in shown:
+            rows = papers.table(claim.table, "small").rows
+            assert claim.b in rows and set(claim.rows) & set(rows), claim.name
+    left_out = {c.table for c in papers.claims(notebook)} - set(shown)
+    assert left_out == ({"cmd.table3", "cmd.table6"} if notebook == "04_cmd_ablations" else set())
+
+
+def test_papers_is_description_it_imports_no_report_jobs_or_runs():
+    """nkdlib.papers holds the papers' tables and claims as data: importing it loads none of
+    nkdlib.report, jobs, runs, and no module of it imports report (check_effect alone reads
+    jobs and runs, inside the function)."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = "import sys, nkdlib.papers; print(sorted(m for m in ('nkdlib.report', 'nkdlib.jobs', 'nkdlib.runs') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    for path in Path(papers.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            imported = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            assert not any("report" in n.split(".") for n in names + imported), f"{path.name} imports report"

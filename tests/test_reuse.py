@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cfg
-from nkdlib.datasets import DataMismatch
+from nkdlib.datasets import DataMismatch, check_same_data
 from nkdlib.runs import RunDir
 from nkdlib.train import run
 
@@ -96,3 +96,13 @@ def test_a_run_without_a_data_record_is_refused_and_one_with_its_stores_is_check
     with pytest.raises(DataMismatch, match=_refused_on(r"glue/SST-2/train\.tsv", _sha(other / "glue/SST-2/train.tsv"),
                                                        files["glue/SST-2/train.tsv"])):
         run(config, store, data_dir=other, quiet=True)
+
+
+def test_hub_data_is_checked_by_data_set_and_revision():
+    hub = {"source": "hub", "dataset": "nyu-mll/glue", "revision": "a" * 40}
+    check_same_data(hub, dict(hub), "run x")   # the same data: nothing to say
+    with pytest.raises(DataMismatch, match=r"run x: trained on the hub's nyu-mll/glue at revision a{40}, but this "
+                                           r"call reads the hub's nyu-mll/glue at revision b{40}"):
+        check_same_data(hub, {**hub, "revision": "b" * 40}, "run x")
+    with pytest.raises(DataMismatch, match=r"but this call reads the local files glue/SST-2/train\.tsv"):
+        check_same_data(hub, {"source": "local", "files": {"glue/SST-2/train.tsv": "0" * 64}}, "run x")

@@ -1,5 +1,7 @@
 """nkdlib.tasks: classes, subsets, valid carving and noise, on digits and hand-made data sets."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -174,6 +176,17 @@ def test_no_test_split_means_per_class_split_per_seed(fake_read, monkeypatch):
     assert make_task("fewrel", seed=5).test.x == task.test.x != make_task("fewrel", seed=6).test.x
     # max_train shrinks the given valid split by the same fraction (12 -> 6: valid 4 -> 2)
     assert (len(make_task("fewrel", seed=5, max_train=6).valid)) == 2
+
+
+def test_a_relation_too_small_for_the_split_is_an_error_naming_it_and_the_file(tmp_path):
+    """700 instances per relation are needed (500/100/100); one with 650 is named, with the file."""
+    inst = {"tokens": ["Ann", "met", "Bob"], "h": ["ann", "Q1", [[0]]], "t": ["bob", "Q2", [[2]]]}
+    (tmp_path / "fewrel").mkdir()
+    (tmp_path / "fewrel" / "val_wiki.json").write_text(json.dumps({"P1": [inst] * 700, "P2": [inst] * 650}))
+    (tmp_path / "fewrel" / "pid2name.json").write_text(json.dumps({"P2": ["country", "a description"]}))
+    with pytest.raises(ValueError, match=r"fewrel/val_wiki\.json.*: relation 'country' has 650 instances; the "
+                                         r"per-relation split \(500, 100, 100\) .* needs 700"):
+        make_task("fewrel", tmp_path, source="local")
 
 
 def test_shared_fewrel_protocol(shared_data):

@@ -153,10 +153,11 @@ def check_same_data(recorded, current: dict, where: str) -> None:
     """DataMismatch unless `current` (a `provenance`) is the data `recorded`: the same source
     and, for local files, the same files with the same sha256. It names the first file that
     differs and both hashes; `where` says whose record it is."""
-    if not isinstance(recorded, dict) or recorded.get("source") != current["source"] or (
-            current["source"] != "local" and recorded != current):
-        raise DataMismatch(f"{where}: trained on {_described(recorded)}, but this call reads {_described(current)}; "
-                           f"{_RETRAIN}")
+    if current["source"] != "local" or not isinstance(recorded, dict) or recorded.get("source") != "local":
+        if recorded != current:   # the hub's data set or revision, or another source
+            raise DataMismatch(f"{where}: trained on {_described(recorded)}, but this call reads "
+                               f"{_described(current)}; {_RETRAIN}")
+        return
     was, now = recorded.get("files") or {}, current["files"]
     for file in sorted(was.keys() | now.keys()):
         if was.get(file) != now.get(file):

@@ -68,6 +68,12 @@ def notebook_tables(notebook: str, profile: str) -> tuple:
     return names
 
 
+def claims(notebook: str) -> list:
+    """The paper's claims `notebook` judges (its paper module's CLAIMS: nkdlib.papers.table.Claim,
+    each naming its table), none where the module states none."""
+    return list(getattr(_paper(notebook), "CLAIMS", {}).get(notebook, ()))
+
+
 def parameters(notebook: str) -> dict:
     """Every science parameter of `notebook` -> what it changes: GENERIC (`dataset` only where
     every table trains on CIFAR: notebook 04) and its paper's KNOBS."""

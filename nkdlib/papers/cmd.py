@@ -14,7 +14,7 @@ the row/column subsets below are chosen to reuse runs; counts are distinct runs
 """
 import dataclasses
 
-from .table import Row, Table
+from .table import Claim, Row, Table
 
 PAPER = "cmd"   # the prefix of its table names
 
@@ -359,4 +359,89 @@ PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (defau
                                    "cmd.figure4b", *DIAGNOSIS_TABLES)},
     "gpu": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
                                  "cmd.figure4b")},
+}
+
+# The paper's claims, judged by nkdlib.report.verdict on notebook 04's cells (final test accuracy, points),
+# with the paper's effects from its own tables. A profile that does not run a claim's table, rows or cells
+# leaves the claim (or those rows, cells) out: `small` runs Table 1's ProSelfLC and Mconf columns, Table 5
+# without Tf-KD_reg, Fig. 3 and Fig. 4 at 40% noise; Tables 3 and 6 only in `paper` (and `smoke`).
+TABLE1 = {   # Table 1: CIFAR-100, ResNet34, 40% symmetric noise, the two models' average final accuracy
+    "Zero": {"CE": 48.74, "LS": 51.53, "CP": 50.06, "ProSelfLC": 62.75, "Mconf": 65.04},
+    "All": {"CE": 51.42, "LS": 53.63, "CP": 53.18, "ProSelfLC": 59.26, "Mconf": 61.11},
+    "CMD-S": {"CE": 52.52, "LS": 55.10, "CP": 53.86, "ProSelfLC": 67.26, "Mconf": 68.45},
+    "CMD-P": {"CE": 54.28, "LS": 56.73, "CP": 56.47, "ProSelfLC": 68.29, "Mconf": 69.09},
+}
+TABLE3 = {   # Table 3: CIFAR-100, ResNet34 (the rows CMD is applied to, and CMD's)
+    "ProSelfLC": {"Pair-flip 20%": 74.13, "Pair-flip 40%": 69.49, "Symmetric 20%": 71.49, "Symmetric 40%": 64.07,
+                  "Clean": 75.73},
+    "CMD-S+ProselfLC": {"Pair-flip 20%": 75.68, "Pair-flip 40%": 74.22, "Symmetric 20%": 72.11,
+                        "Symmetric 40%": 67.26, "Clean": 76.25},
+    "CMD-P+ProselfLC": {"Pair-flip 20%": 75.76, "Pair-flip 40%": 74.55, "Symmetric 20%": 72.58,
+                        "Symmetric 40%": 68.29, "Clean": 77.32},
+    "Mconf": {"Pair-flip 20%": 73.12, "Pair-flip 40%": 62.29, "Symmetric 20%": 71.04, "Symmetric 40%": 65.04,
+              "Clean": 75.20},
+    "CMD-S+Mconf": {"Pair-flip 20%": 75.39, "Pair-flip 40%": 74.32, "Symmetric 20%": 72.20, "Symmetric 40%": 68.45,
+                    "Clean": 75.92},
+    "CMD-P+Mconf": {"Pair-flip 20%": 75.89, "Pair-flip 40%": 74.72, "Symmetric 20%": 73.22, "Symmetric 40%": 69.09,
+                    "Clean": 76.42},
+}
+TABLE5 = {"CE": 47.20, "Tf-KD_reg": 47.39, "ProSelfLC": 64.07, "Mconf": 65.04, "KDCL": 51.20, "SyncMKD": 51.42,
+          "CMD-P+ProSelfLC": 68.29, "CMD-P+Mconf": 69.09}   # Table 5: 40% symmetric noise, ResNet34
+TABLE6 = {"ProSelfLC": {"ResNet18": 58.51, "ShuffleNetV2": 58.89}, "Mconf": {"ResNet18": 55.94, "ShuffleNetV2": 61.21},
+          "CMD-P+ProSelfLC": {"ResNet18": 65.77, "ShuffleNetV2": 59.77},
+          "CMD-P+Mconf": {"ResNet18": 68.10, "ShuffleNetV2": 64.37}}   # Table 6: ResNet18 and ShuffleNetV2
+
+
+def _versus(table: dict, rows, base: str) -> dict:
+    """{row: {column: (the paper's value of row, of base)}} for Claim.paper, from {row: {column: value}}."""
+    return {row: {col: (table[row][col], table[base][col]) for col in table[row]} for row in rows}
+
+
+CLAIMS = {
+    "04_cmd_ablations": [
+        # §5.1.1: "CMD methods (CMD-S and CMD-P) are better than 'Zero' and 'All' consistently no matter how each
+        # model is trained"; "CMD-P is slightly better than CMD-S"; "when Mconf and ProSelfLC are used, All MKD
+        # performs even worse than Zero MKD" (Table 1, per column)
+        Claim("Table 1: CMD-S and CMD-P beat Zero", "greater", ("CMD-S", "CMD-P"), "Zero",
+              paper=_versus(TABLE1, ("CMD-S", "CMD-P"), "Zero"), table="cmd.table1"),
+        Claim("Table 1: CMD-S and CMD-P beat All", "greater", ("CMD-S", "CMD-P"), "All",
+              paper=_versus(TABLE1, ("CMD-S", "CMD-P"), "All"), table="cmd.table1"),
+        Claim("Table 1: CMD-P beats CMD-S", "greater", "CMD-P", "CMD-S", paper=_versus(TABLE1, ("CMD-P",), "CMD-S"),
+              table="cmd.table1"),
+        Claim("Table 1: All below Zero with ProSelfLC and Mconf", "greater", "Zero", "All",
+              paper=_versus(TABLE1, ("Zero",), "All"), cells=("ProSelfLC", "Mconf"), table="cmd.table1"),
+        # §5.1.1, Table 3: CMD over ProSelfLC and Mconf at each noise type and rate, and clean
+        Claim("Table 3: CMD-S and CMD-P improve ProSelfLC", "greater", ("CMD-S+ProselfLC", "CMD-P+ProselfLC"),
+              "ProSelfLC", paper=_versus(TABLE3, ("CMD-S+ProselfLC", "CMD-P+ProselfLC"), "ProSelfLC"),
+              table="cmd.table3"),
+        Claim("Table 3: CMD-S and CMD-P improve Mconf", "greater", ("CMD-S+Mconf", "CMD-P+Mconf"), "Mconf",
+              paper=_versus(TABLE3, ("CMD-S+Mconf", "CMD-P+Mconf"), "Mconf"), table="cmd.table3"),
+        # §5.2: "CMD-P+ProSelfLC and CMD-P+Mconf achieve 17%-18% absolute improvement compared to SyncMKD and KDCL"
+        Claim("Table 5: CMD-P beats SyncMKD", "greater", ("CMD-P+ProSelfLC", "CMD-P+Mconf"), "SyncMKD",
+              paper={r: (TABLE5[r], TABLE5["SyncMKD"]) for r in ("CMD-P+ProSelfLC", "CMD-P+Mconf")},
+              table="cmd.table5"),
+        Claim("Table 5: CMD-P beats KDCL", "greater", ("CMD-P+ProSelfLC", "CMD-P+Mconf"), "KDCL",
+              paper={r: (TABLE5[r], TABLE5["KDCL"]) for r in ("CMD-P+ProSelfLC", "CMD-P+Mconf")}, table="cmd.table5"),
+        # §5.2: "CMD improves both ProselfLC and Mconf" for ResNet18 and ShuffleNetV2 (Table 6, per network)
+        Claim("Table 6: CMD-P improves ProSelfLC", "greater", "CMD-P+ProSelfLC", "ProSelfLC",
+              paper=_versus(TABLE6, ("CMD-P+ProSelfLC",), "ProSelfLC"), table="cmd.table6"),
+        Claim("Table 6: CMD-P improves Mconf", "greater", "CMD-P+Mconf", "Mconf",
+              paper=_versus(TABLE6, ("CMD-P+Mconf",), "Mconf"), table="cmd.table6"),
+        # §5.3: "CMD-P dramatically boosts the performance of CE, ProselfLC and Mconf" (Fig. 3, final epoch). The
+        # figure gives curves only: the effects are Table 1's CMD-P/CE (54.28) against Table 5's CE, and Table 5's.
+        # (Its other claim, that the accuracies without CMD-P fall after about 50 epochs, has no number to judge.)
+        Claim("Fig. 3: CMD-P improves CE", "greater", "CMD-P+CE", "CE", paper=(TABLE1["CMD-P"]["CE"], TABLE5["CE"]),
+              table="cmd.figure3"),
+        Claim("Fig. 3: CMD-P improves ProSelfLC", "greater", "CMD-P+ProSelfLC", "ProSelfLC",
+              paper=(TABLE5["CMD-P+ProSelfLC"], TABLE5["ProSelfLC"]), table="cmd.figure3"),
+        Claim("Fig. 3: CMD-P improves Mconf", "greater", "CMD-P+Mconf", "Mconf",
+              paper=(TABLE5["CMD-P+Mconf"], TABLE5["Mconf"]), table="cmd.figure3"),
+        # §5.4.1: "the accuracy increases as b2 decreases for all noise rates" (Fig. 4a, η = 2) and "for all η"
+        # (Fig. 4b). The figure's values are not in the text: the effect is Table 1's CMD-P − CMD-S with
+        # ProSelfLC (b2 < 0 against b2 = 0 at 40%; Table 1's b2 is not stated).
+        Claim("Fig. 4a: b2 < 0 beats b2 = 0", "greater", ("b2 = -2", "b2 = -4", "b2 = -6"), "b2 = 0",
+              paper=(TABLE1["CMD-P"]["ProSelfLC"], TABLE1["CMD-S"]["ProSelfLC"]), table="cmd.figure4a"),
+        Claim("Fig. 4b: b2 < 0 beats b2 = 0 at each η", "greater", ("b2 = -2", "b2 = -4", "b2 = -6"), "b2 = 0",
+              paper=(TABLE1["CMD-P"]["ProSelfLC"], TABLE1["CMD-S"]["ProSelfLC"]), table="cmd.figure4b"),
+    ],
 }

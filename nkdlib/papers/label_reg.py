@@ -55,7 +55,7 @@ notebook 03 reuses 20 of its 56 SST-5 runs.
 import dataclasses
 
 from ..config import make_config
-from .table import Row, Table
+from .table import Claim, Row, Table
 
 PAPER = "label_reg"   # the prefix of its table names
 KNOBS = {}   # no hyper-parameter of this paper is a notebook parameter beyond the generic ones
@@ -370,4 +370,60 @@ PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (defau
                                                  "label_reg.precision"),
               "03_pretrained_vs_scratch": ("label_reg.table6", "label_reg.table8", "label_reg.table9")},
     "gpu": {"02_teacher_free_regularization": (), "03_pretrained_vs_scratch": ("label_reg.table6",)},
+}
+
+# The paper's claims, judged by nkdlib.report.verdict on each notebook's cells (test split, points),
+# with the paper's effects from its own tables: (method, baseline) as the paper reports them. A profile
+# that does not run a claim's table, rows or cells leaves the claim (or those rows, cells) out.
+TABLE1_SST2_DEV = {"Finetune": 92.43, "LS": 92.75, "TF-reg": 92.68, "Self-KD": 92.43, "KD": 92.73}   # Table 1, DEV, SST-2
+TABLE4_TEST = {"Finetune": 54.43, "LS": 53.96, "TF-reg": 53.93, "KD": 54.14}   # Table 4, Accuracy (test)
+TABLE5_TEST = {"Finetune": 86.28, "LS": 86.22, "TF-reg": 86.26, "KD": 86.41}   # Table 5, Accuracy (test)
+TABLE6 = {"From scratch": {"Base": 77.04, "LS": 78.01, "TF-reg": 78.16},   # Table 6 (stds 0.20-0.28 over 10 runs)
+          "Pre-trained": {"Base": 78.17, "LS": 78.67, "TF-reg": 78.94}}
+TABLE9 = {"Base": 38.65, "TF-reg": 40.02, "KD": 41.18}   # Table 9: from scratch, SST-5 test, 8 runs
+
+
+def _against(values: dict, base: str, rows, suffix: str = "") -> dict:
+    """{row + suffix: (the paper's value of row, of base)} for Claim.paper."""
+    return {row + suffix: (values[row], values[base]) for row in rows}
+
+
+CLAIMS = {
+    "02_teacher_free_regularization": [
+        # §3.3: "all the TF regularization techniques perform slightly worse than Finetune ... KD ... comparable
+        # with Finetune up to one standard deviation" (Table 1; its DEV block is the GLUE dev set, our test split)
+        Claim("SST-2: no method beats Finetune (Table 1)", "no gap", ("LS", "TF-reg", "Self-KD", "KD"), "Finetune",
+              paper=_against(TABLE1_SST2_DEV, "Finetune", ("LS", "TF-reg", "Self-KD", "KD")), cells="SST-2",
+              table="label_reg.table1"),
+        # §4.1.1: "the gap between fine-tuning and TF/KD is not observed" (Table 4)
+        Claim("SST-5: no method beats Finetune (Table 4)", "no gap", ("LS", "TF-reg", "KD"), "Finetune",
+              paper=_against(TABLE4_TEST, "Finetune", ("LS", "TF-reg", "KD")), cells="SST-5", table="label_reg.table4"),
+        # §4.1.2: "all the methods perform similarly up to one standard deviation" (Table 5)
+        Claim("FewRel: no method beats Finetune (Table 5)", "no gap", ("LS", "TF-reg", "KD"), "Finetune",
+              paper=_against(TABLE5_TEST, "Finetune", ("LS", "TF-reg", "KD")), cells="FewRel",
+              table="label_reg.table5"),
+    ],
+    "03_pretrained_vs_scratch": [
+        # §4.2.1: "for the unpretrained model the standard deviation intervals between base training and label
+        # regularization don't intersect and the gap is reasonably large" (Table 6)
+        Claim("vision, from scratch: LS and TF-reg beat Base (Table 6)", "greater", ("LS", "TF-reg"), "Base",
+              paper=_against(TABLE6["From scratch"], "Base", ("LS", "TF-reg")), cells="From scratch",
+              table="label_reg.table6"),
+        # §4.2.1: "the gap diminishes notably for the pre-trained model" (Table 6: smaller, yet apart)
+        Claim("vision, pre-trained: LS and TF-reg beat Base by less (Table 6)", "greater", ("LS", "TF-reg"), "Base",
+              paper=_against(TABLE6["Pre-trained"], "Base", ("LS", "TF-reg")), cells="Pre-trained",
+              table="label_reg.table6"),
+        # §4.2.2, Table 8 "Pre-trained": Wilcoxon p = 0.46 (TF-reg), 0.94 (KD), "no statistically significant
+        # difference". Table 8 gives no accuracies: the effects shown are Table 4's (the same setting, 5 seeds).
+        Claim("SST-5, pre-trained: no gap to Base (Table 8)", "no gap", ("TF-reg, pre-trained", "KD, pre-trained"),
+              "Base, pre-trained", paper={"TF-reg, pre-trained": (TABLE4_TEST["TF-reg"], TABLE4_TEST["Finetune"]),
+                                          "KD, pre-trained": (TABLE4_TEST["KD"], TABLE4_TEST["Finetune"])},
+              cells="SST-5", test="wilcoxon", table="label_reg.table8"),
+        # §4.2.2, Table 8 "From scratch": Wilcoxon p = 0.01 for both, "the difference becomes statistically
+        # significant"; the effects: Table 9's accuracies (the same runs)
+        Claim("SST-5, from scratch: TF-reg and KD beat Base (Tables 8, 9)", "greater",
+              ("TF-reg, from scratch", "KD, from scratch"), "Base, from scratch",
+              paper=_against(TABLE9, "Base", ("TF-reg", "KD"), ", from scratch"), cells="SST-5", test="wilcoxon",
+              table="label_reg.table8"),
+    ],
 }

@@ -1,5 +1,6 @@
-"""A paper table as data (Row, Table), one cell's config (`cell`), and how a profile and
-a notebook's parameters change a table (`scaled`, `with_values`).
+"""A paper table as data (Row, Table), one cell's config (`cell`), how a profile and
+a notebook's parameters change a table (`scaled`, `with_values`), and a paper's claim about
+its table as data (`Claim`, judged by nkdlib.report.verdict).
 
 A cell's run config (`cell`, for nkdlib.config.make_config) merges, later entries
 overriding earlier ones and `hp` dicts merged key by key:
@@ -63,6 +64,55 @@ class Table:
     compare: dict = field(default_factory=dict)  # (paper row, paper column) -> (row, row) compared by a
                                                  # two-sided Wilcoxon signed-rank test, paired by seed
     notes: tuple = ()               # ambiguities of the paper and how we read them
+
+
+KINDS = ("greater", "no gap", "above chance")   # what a Claim may say
+TESTS = {"wilcoxon": "Wilcoxon exact signed-rank", "t": "t", "sign": "sign"}   # its test (all two-sided)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper, judged by nkdlib.report.verdict (the rule is there).
+
+    name: the claim's name in the verdict table (unique per notebook). kind: "greater" (row
+    a differs from row b in the paper's direction, by about the paper's effect), "no gap"
+    (a ≈ b) or "above chance" (a's values above `chance`). a: a row, or a tuple of rows, each
+    judged on its own; b: the row a is compared with (None for "above chance").
+    paper: the paper's effect in points, a − b (a − chance): a number Δ, a pair (A, B) of the
+    paper's values (Δ = A − B), or a dict of these keyed by cell label, row or (row, cell
+    label), nested or not. Required for "greater" (its sign is the paper's direction);
+    shown for "no gap"; for "above chance", if given, our effect must reach FRACTION of it.
+    cells: the cell labels the claim covers ("<block> / <column>", or "<column>" where the
+    block is empty); () for every cell that holds all its rows. chance: the chance level in
+    points (e.g. the dev set's majority-class rate, or 0 for MCC), a number or a dict keyed
+    as `paper`; required for "above chance". test: a key of TESTS ("wilcoxon": exact
+    signed-rank, "t": paired or one-sample t, "sign": binomial sign test), two-sided.
+    table: the paper table (an nkdlib.papers name, e.g. "cmd.table1") whose runs hold the
+    rows, for nkdlib.report.verdicts; verdict itself judges the cells it is given.
+    """
+    name: str
+    kind: str
+    a: str | tuple[str, ...]
+    b: str | None = None
+    paper: float | tuple | dict | None = None
+    cells: str | tuple[str, ...] = ()
+    chance: float | dict | None = None
+    test: str = "wilcoxon"
+    table: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS or self.test not in TESTS:
+            raise ValueError(f"{self.name}: kind must be one of {KINDS}, test one of {tuple(TESTS)}")
+        if (self.b is None) != (self.kind == "above chance"):
+            raise ValueError(f"{self.name}: 'above chance' compares row a with `chance`, the other kinds with row b")
+        if self.kind == "greater" and self.paper is None:
+            raise ValueError(f"{self.name}: a 'greater' claim needs the paper's effect (its sign is the direction)")
+        if self.kind == "above chance" and self.chance is None:
+            raise ValueError(f"{self.name}: an 'above chance' claim needs `chance`")
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        return (self.a,) if isinstance(self.a, str) else tuple(self.a)
 
 
 def cell(table: Table, row: str, column: str, block: str = "") -> dict:
