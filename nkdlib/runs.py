@@ -24,12 +24,20 @@ with a warning naming it, and the run starts over.
 Leftovers of a write interrupted by a crash (temporary files, a finished run's checkpoint)
 are removed when the run is next touched. A finished run is read without its lock, so a
 read-only store (a published one) works.
+
+Finished runs travel between machines as one .tar.gz: export_runs / import_runs, or
+`python -m nkdlib.runs export DIR ARCHIVE` and `python -m nkdlib.runs import ARCHIVE DIR`.
 """
+import argparse
 import hashlib
 import io
 import json
+import os
+import sys
+import tarfile
+import tempfile
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -307,3 +315,159 @@ def histories(root, run_names=None, file="history.csv") -> pd.DataFrame:
         if (run_names is None or name in set(run_names)) and path.exists():
             frames.append(pd.read_csv(path).assign(run=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# --- runs that travel: finished runs packed on one machine, checked and unpacked on another ---
+class ImportRefused(RuntimeError):
+    """An archive of runs that import_runs will not take: a changed file, an unsafe member,
+    or a run that exists here with other files. The store is left as it was."""
+
+
+def _travels(name: str, weights: bool) -> bool:
+    """Whether a finished run's file goes into an export: all but its weights (*.pt, large
+    and needed only for init_from) unless asked for. logits_train.npy travels: small for
+    text and CIFAR runs, and what a teacher's new students read."""
+    return weights or not name.endswith(".pt")
+
+
+def export_runs(root, archive, weights: bool = False) -> list[str]:
+    """Write the intact finished runs under `root` to `archive` (.tar.gz, written atomically):
+    each run's recorded files (those metrics.json hashes) and metrics.json, as <run>/<file>;
+    model weights only if `weights`. Unfinished and failed runs, lock files and checkpoints
+    stay home; a corrupt run is skipped with a warning naming its bad file, as gather does.
+    Returns the names of the runs exported."""
+    names = [name for name, _, _ in _finished(root)]
+    members = []
+    for name in names:
+        recorded = json.loads((Path(root) / name / "metrics.json").read_text())["files"]
+        # exists(): a published run may lack its optional files (RunDir.metrics allows that)
+        members += [f"{name}/{file}" for file in sorted(recorded)
+                    if _travels(file, weights) and (Path(root) / name / file).exists()]
+        members.append(f"{name}/metrics.json")
+
+    def write(tmp):
+        with tarfile.open(tmp, "w:gz", dereference=True) as tar:
+            for member in members:
+                tar.add(Path(root) / member, arcname=member)
+    atomic_write(Path(archive), write)
+    return names
+
+
+def _unsafe(member: tarfile.TarInfo) -> str | None:
+    """Why an archive member may not be extracted (a link, a device, an absolute path, '..',
+    or anything but <run>/<file> and <run>/), or None."""
+    parts = PurePosixPath(member.name).parts
+    if member.name.startswith("/") or ".." in parts:
+        return "a path outside the archive's folder"
+    if (member.isfile() and len(parts) == 2) or (member.isdir() and len(parts) <= 1):
+        return None
+    return "not a run's file" if member.isfile() or member.isdir() else "not a plain file (a link or a device)"
+
+
+def _differing_file(src: Path, dest: Path) -> str | None:
+    """The first of `src`'s files missing from `dest` or different there, or None."""
+    for path in sorted(src.iterdir()):
+        if not (dest / path.name).is_file() or _sha256(dest / path.name) != _sha256(path):
+            return path.name
+    return None
+
+
+def _check_run(path: Path) -> None:
+    """That the run folder `path` (extracted, not yet in the store) is a finished run whose
+    files match its hashes and whose folder name is its config's run name (RunDir.metrics),
+    holding no file its metrics.json does not cover; CorruptRunError names the file."""
+    store = RunDir.at(path)
+    if not store.finished:
+        raise CorruptRunError(f"{path / 'metrics.json'}: missing, not a finished run")
+    store.metrics()   # every file against its hash, config.json's key against the folder name's
+    covered = set(store._json("metrics.json")["files"]) | {"metrics.json"}
+    extra = sorted(p.name for p in path.iterdir() if p.name not in covered)
+    if extra:   # unhashed: nothing vouches for it
+        raise CorruptRunError(f"{path / extra[0]}: not a file of the finished run (not in its metrics.json)")
+    method = store._json("config.json").get("method")
+    if path.name != f"{method}-{store.key}":
+        raise CorruptRunError(f"{path / 'config.json'}: a {method} run's config, not that of run {path.name}")
+
+
+def import_runs(archive, root) -> tuple[list[str], list[str]]:
+    """Add the runs in `archive` (from export_runs) to the store `root`: (imported, skipped)
+    run names; a run already here with the same files is skipped, so importing twice is a
+    no-op. Everything is checked before anything moves: each member is a plain <run>/<file>,
+    each run is finished and intact (its hashes, its key) and not here with other files;
+    else ImportRefused names the run and file and `root` is left as it was. Runs are
+    extracted into a temporary folder inside `root`, then each moved in by one rename,
+    holding its lock; an existing run is never overwritten. (A killed import leaves its
+    .import-* folder, which the store ignores; delete it.)"""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".import-") as tmp, tarfile.open(archive, "r:gz") as tar:
+        for member in tar.getmembers():
+            why = _unsafe(member)
+            if why:
+                raise ImportRefused(f"{archive}: member {member.name!r} refused: {why}")
+        # the data filter (Python >= 3.11.4) refuses unsafe members again, should the check above miss one
+        tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        incoming = sorted(p for p in Path(tmp).iterdir() if p.is_dir())
+        for path in incoming:
+            try:
+                _check_run(path)
+            except CorruptRunError as e:   # its message names the extracted file: say <run>/<file> instead
+                raise ImportRefused(f"{archive}: {str(e).replace(tmp + os.sep, '')}") from e
+            if (root / path.name).exists():
+                _refuse_conflict(archive, path, root)
+        skipped = [p.name for p in incoming if (root / p.name).exists()]   # the same files: checked above
+        imported = []
+        for path in incoming:   # all checked: now move in the new ones
+            if path.name in skipped:
+                continue
+            with RunDir.at(root / path.name).lock():   # no trainer writes the run meanwhile
+                if (root / path.name).exists():   # appeared since the check (a concurrent import or run)
+                    _refuse_conflict(archive, path, root)
+                    skipped.append(path.name)
+                else:
+                    os.rename(path, root / path.name)
+                    imported.append(path.name)
+    return imported, skipped
+
+
+def _refuse_conflict(archive, src: Path, root: Path) -> None:
+    """ImportRefused if run folder `src` exists in `root` with other files."""
+    differing = _differing_file(src, root / src.name)
+    if differing:
+        raise ImportRefused(f"{archive}: run {src.name} is already in {root} and its {differing} differs from "
+                            f"the archive's (or is missing); move {root / src.name} away to import it")
+
+
+def main(argv=None) -> None:
+    """python -m nkdlib.runs export DIR ARCHIVE [--with-weights] | import ARCHIVE DIR"""
+    parser = argparse.ArgumentParser(prog="python -m nkdlib.runs",
+                                     description="Take finished runs between machines as one .tar.gz.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="pack DIR's finished runs (without weights) into ARCHIVE")
+    export.add_argument("dir", metavar="DIR")
+    export.add_argument("archive", metavar="ARCHIVE")
+    export.add_argument("--with-weights", "--with-checkpoints", action="store_true",
+                        help="also the runs' model weights (model.pt, *.pt)")
+    imp = commands.add_parser("import", help="check ARCHIVE's runs and add them to the run store DIR")
+    imp.add_argument("archive", metavar="ARCHIVE")
+    imp.add_argument("dir", metavar="DIR")
+    args = parser.parse_args(argv)
+    if args.command == "export" and not Path(args.dir).is_dir():
+        parser.error(f"DIR {args.dir}: not a folder")
+    if args.command == "import" and not Path(args.archive).is_file():
+        parser.error(f"ARCHIVE {args.archive}: no such file")
+    try:
+        if args.command == "export":
+            names = export_runs(args.dir, args.archive, weights=args.with_weights)
+            print(f"exported {len(names)} finished runs from {args.dir} to {args.archive}")
+        else:
+            imported, skipped = import_runs(args.archive, args.dir)
+            print(f"imported {len(imported)} runs into {args.dir}; {len(skipped)} were already there")
+    except ImportRefused as e:   # its message names the archive, the run and the file
+        sys.exit(f"error: {e}")
+    except (OSError, EOFError, tarfile.TarError) as e:   # EOFError: a truncated archive
+        sys.exit(f"error: {args.archive}: {e}")
+
+
+if __name__ == "__main__":
+    main()

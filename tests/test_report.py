@@ -241,3 +241,37 @@ def test_verdict_refuses_ambiguous_input():
     twice = pd.concat([_cells(), _cells().head(1)])   # two values for one (row, cell, seed): an unselected grid
     with pytest.raises(ValueError):
         report.verdict(twice, [report.Claim("x", "no gap", "CD+LR", "Vanilla")])
+
+
+def test_verdict_credits_the_units_that_hold_the_order_beyond_the_spread():
+    # 25%: CD+LR − Vanilla +4 ± 1, apart, but below half of 20 (direction only, apart); 50%: Vanilla −
+    # CD+LR −1, intersecting, against the paper (not reproduced): the claim credits 25% alone
+    claim = report.Claim("order", "greater", "CD+LR", "Vanilla", paper={"25% / SST-2": 20.0, "50% / SST-2": -1.0})
+    summary, detail = _judge(claim)
+    assert list(detail["judged"]) == ["direction only", "not reproduced"] and list(detail["apart"]) == [True, False]
+    assert summary.loc["order", "verdict"] == "partly, direction only: 25% / SST-2"
+
+
+def _runs(cells):
+    """run_table-like frame (fractions, value test_metric_0, no grid) of `cells` (points)."""
+    return cells.assign(grid="", value="test_metric_0", test_metric_0=cells["cell"] / 100).drop(columns="cell")
+
+
+def test_verdicts_judge_each_claim_on_its_tables_runs_and_leave_out_what_was_not_run():
+    claims = [report.Claim("beats", "greater", ("CD+LR", "CD", "Self-DSTL"), "Vanilla", paper=4.1, table="t1"),
+              report.Claim("cell not run", "greater", "CD+LR", "Vanilla", paper=4.1, cells="0% / SST-2", table="t1"),
+              report.Claim("row not run", "no gap", "Co-Distill", "Vanilla", table="t1"),
+              report.Claim("table not run", "no gap", "CD+LR", "Vanilla", table="t2"),
+              report.Claim("flat", "greater", "w/o KD", "Vanilla", paper=0.9, table="t1")]
+    summary, detail = report.verdicts({"t1": _runs(_cells()), "t2": None}, claims)
+    assert list(summary.index) == ["beats", "flat"]
+    # Self-DSTL was not run, CD only at 25%: the rows run at every cell where Vanilla was (CD+LR at 25% and 50%)
+    # would need CD at 50%, so the claim keeps the cells holding every row that was run: 25%
+    assert list(detail.loc["beats", "unit"]) == ["CD+LR", "CD"] and set(detail.loc["beats", "cell"]) == {"25% / SST-2"}
+    alone, _ = report.verdict(_cells(), [report.Claim("beats", "greater", ("CD+LR", "CD"), "Vanilla", paper=4.1)])
+    assert summary.loc["beats"].to_dict() == alone.loc["beats"].to_dict()   # the same rule, on the cells in points
+    assert summary.loc["flat", "verdict"] == "not reproduced"
+    empty, nothing = report.verdicts({}, claims)
+    assert empty.empty and nothing.empty and empty.index.name == "claim"
+    with pytest.raises(ValueError, match="unique"):
+        report.verdicts({}, claims + claims[:1])

@@ -1,14 +1,19 @@
 """The run store: one folder per config, reused when finished, gathered into a table."""
+import io
 import json
 import math
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import textwrap
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -362,3 +367,189 @@ def test_a_config_stored_before_a_key_was_added_runs_as_the_same_run(tmp_path):
     first = run(config, tmp_path, quiet=True)
     assert runs.RunDir(tmp_path, config).path == runs.RunDir(tmp_path, cfg()).path
     assert run(cfg(), tmp_path, quiet=True) == first
+
+
+# --- runs that travel: export on one machine, import on another ------------------------------
+@pytest.fixture(scope="module")
+def travelled(tmp_path_factory):
+    """A store with two finished runs (ls keeps its weights), a failed run, an unfinished run
+    with its lock file; and its export, without and with the weights."""
+    home = tmp_path_factory.mktemp("gpu-box") / "runs"
+    run(cfg(), home, quiet=True)
+    run(cfg(method="ls", save_model=True), home, quiet=True)
+    with pytest.raises(runs.RunFailed):
+        run(cfg(lr=1e6, epochs=2), home, quiet=True)
+    unfinished = runs.RunDir(home, cfg(seed=7))
+    with unfinished.lock():
+        unfinished.write_json("config.json", unfinished.config)
+    archive, with_weights = home.parent / "runs.tar.gz", home.parent / "runs-weights.tar.gz"
+    names = runs.export_runs(home, archive)
+    assert runs.export_runs(home, with_weights, weights=True) == names
+    return SimpleNamespace(home=home, archive=archive, with_weights=with_weights, names=names,
+                           ce=runs.run_name(cfg()), ls=runs.run_name(cfg(method="ls", save_model=True)))
+
+
+def snapshot(root) -> dict:
+    """Every path under `root` (folders too), with a file's bytes: what 'unchanged' compares."""
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else None for p in Path(root).rglob("*")}
+
+
+def repack(archive, out, change) -> Path:
+    """`archive` unpacked, `change(folder)` applied, packed again as `out`: a tampered copy."""
+    folder = Path(out).with_suffix(".unpacked")
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    change(folder)
+    with tarfile.open(out, "w:gz") as tar:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            tar.add(path, arcname=str(path.relative_to(folder)))
+    return Path(out)
+
+
+def test_exported_runs_import_into_an_empty_store_with_the_same_metrics(travelled, tmp_path):
+    assert travelled.names == sorted([travelled.ce, travelled.ls])   # not the failed or the unfinished run
+    with tarfile.open(travelled.archive) as tar:
+        members = set(tar.getnames())
+    assert members == {f"{run_}/{f}" for run_ in travelled.names
+                       for f in ("config.json", "data.json", "history.csv", "logits_train.npy", "metrics.json")}
+    assert runs.import_runs(travelled.archive, tmp_path / "home") == (travelled.names, [])
+    pd.testing.assert_frame_equal(runs.gather(tmp_path / "home"), runs.gather(travelled.home))
+    pd.testing.assert_frame_equal(runs.histories(tmp_path / "home"), runs.histories(travelled.home))
+    assert not list((tmp_path / "home").glob(".import-*"))
+
+
+def test_an_imported_teacher_teaches_without_retraining(travelled, tmp_path):
+    """logits_train.npy travels: a new student of an imported run trains at home."""
+    runs.import_runs(travelled.archive, tmp_path)
+    teacher = runs.RunDir(tmp_path, cfg())
+    stamp = (teacher.path / "metrics.json").stat().st_mtime_ns
+    assert np.array_equal(teacher.load_array("logits_train.npy"),
+                          runs.RunDir(travelled.home, cfg()).load_array("logits_train.npy"))
+    run(cfg(method="kd", hp={"w": 0.5}, teacher=cfg(), epochs=1), tmp_path, quiet=True)
+    assert (teacher.path / "metrics.json").stat().st_mtime_ns == stamp
+
+
+def test_reimporting_the_same_archive_is_a_no_op(travelled, tmp_path):
+    runs.import_runs(travelled.archive, tmp_path)
+    before = snapshot(tmp_path)
+    assert runs.import_runs(travelled.archive, tmp_path) == ([], travelled.names)
+    assert snapshot(tmp_path) == before
+
+
+def test_weights_travel_only_when_asked(travelled, tmp_path):
+    runs.import_runs(travelled.archive, tmp_path / "plain")
+    assert runs.RunDir(tmp_path / "plain", cfg(method="ls", save_model=True)).load("model.pt") is None
+    assert runs.import_runs(travelled.with_weights, tmp_path / "full") == (travelled.names, [])
+    theirs = runs.RunDir(tmp_path / "full", cfg(method="ls", save_model=True)).load("model.pt")
+    ours = runs.RunDir(travelled.home, cfg(method="ls", save_model=True)).load("model.pt")
+    assert theirs.keys() == ours.keys() and all(torch.equal(theirs[k], ours[k]) for k in ours)
+
+
+def edit_history(folder):
+    """Epoch 1's row of the run in `folder` renumbered: a changed file, still a valid CSV."""
+    path = folder / "history.csv"
+    path.write_text(path.read_text().replace("\n1,", "\n0,", 1))   # an edited cell, the CSV still valid
+
+
+def rename_run(folder):
+    """The ce run's folder renamed to an ls run's name with the same key."""
+    (folder / runs.run_name(cfg())).rename(folder / runs.run_name(cfg()).replace("ce-", "ls-"))
+
+
+@pytest.mark.parametrize("file, damage", [
+    ("history.csv", edit_history),
+    ("metrics.json", lambda run_: edit_metric(run_ / "metrics.json")),
+    ("config.json", lambda run_: rehashed(json.dumps({**cfg(), "seed": 5}))(run_ / "config.json")),   # hash redone
+    ("logits_train.npy", lambda run_: truncate(run_ / "logits_train.npy")),
+    ("checkpoint.pt", lambda run_: (run_ / "checkpoint.pt").write_bytes(b"a file no hash covers")),
+])
+def test_a_tampered_archive_is_refused_naming_run_and_file_and_the_store_is_unchanged(travelled, tmp_path,
+                                                                                      file, damage):
+    tampered = repack(travelled.archive, tmp_path / "tampered.tar.gz", lambda f: damage(f / travelled.ce))
+    store = tmp_path / "home"
+    shutil.copytree(travelled.home / travelled.ls, store / travelled.ls)   # a store with a run in it already
+    before = snapshot(store)
+    with pytest.raises(runs.ImportRefused, match=f"{travelled.ce}/{file}"):
+        runs.import_runs(tampered, store)
+    assert snapshot(store) == before
+
+
+def test_a_run_renamed_in_the_archive_is_refused(travelled, tmp_path):
+    renamed = repack(travelled.archive, tmp_path / "renamed.tar.gz", rename_run)
+    with pytest.raises(runs.ImportRefused, match=r"ls-\w+/config.json: a ce run's config"):
+        runs.import_runs(renamed, tmp_path / "home")
+    assert snapshot(tmp_path / "home") == {}
+
+
+def evil_archive(path, member: tarfile.TarInfo) -> Path:
+    """A tar.gz of one good run file and `member` (with one byte of content if it is a file)."""
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(Path(__file__), arcname="ce-000000000000/config.json")
+        tar.addfile(member, io.BytesIO(b"x") if member.isfile() else None)
+    return Path(path)
+
+
+def member(name, kind=tarfile.REGTYPE, target=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, target, 1 if kind == tarfile.REGTYPE else 0
+    return info
+
+
+@pytest.mark.parametrize("bad", [
+    member("/tmp/nkd-evil"),
+    member("../nkd-evil"),
+    member("ce-000000000000/../../nkd-evil"),
+    member("ce-000000000000/a/deeper.json"),
+    member("ce-000000000000/history.csv", tarfile.SYMTYPE, "/etc/passwd"),
+    member("ce-000000000000/history.csv", tarfile.LNKTYPE, "ce-000000000000/config.json"),
+])
+def test_unsafe_archive_members_are_refused_before_anything_is_written(bad, tmp_path):
+    store = tmp_path / "store" / "runs"
+    store.mkdir(parents=True)
+    with pytest.raises(runs.ImportRefused, match=f"member '{bad.name}' refused"):
+        runs.import_runs(evil_archive(tmp_path / "evil.tar.gz", bad), store)
+    assert snapshot(store) == {}
+    assert not list(tmp_path.rglob("nkd-evil")) and not Path("/tmp/nkd-evil").exists()
+
+
+def test_a_conflicting_run_is_refused_and_an_identical_one_skipped(travelled, tmp_path):
+    shutil.copytree(travelled.home / travelled.ce, tmp_path / travelled.ce)
+    edit_history(tmp_path / travelled.ce)   # the same run name, other files (e.g. trained again elsewhere)
+    before = snapshot(tmp_path)
+    with pytest.raises(runs.ImportRefused, match=f"run {travelled.ce} is already in .* its history.csv differs"):
+        runs.import_runs(travelled.archive, tmp_path)
+    assert snapshot(tmp_path) == before   # nor was the other run imported
+    shutil.rmtree(tmp_path / travelled.ce)
+    shutil.copytree(travelled.home / travelled.ce, tmp_path / travelled.ce)   # now the very same run
+    assert runs.import_runs(travelled.archive, tmp_path) == ([travelled.ls], [travelled.ce])
+
+
+def test_export_skips_a_corrupt_run_naming_its_file(travelled, tmp_path):
+    home = tmp_path / "runs"
+    shutil.copytree(travelled.home, home)
+    truncate(home / travelled.ce / "history.csv")
+    with pytest.warns(UserWarning, match=f"skipping run {travelled.ce}.*history.csv"):
+        assert runs.export_runs(home, tmp_path / "x.tar.gz") == [travelled.ls]
+    with tarfile.open(tmp_path / "x.tar.gz") as tar:
+        assert {Path(n).parent.name for n in tar.getnames()} == {travelled.ls}
+
+
+def test_the_command_line_exports_and_imports_and_refuses_bad_arguments(travelled, tmp_path, capsys):
+    archive = tmp_path / "runs.tar.gz"
+    runs.main(["export", str(travelled.home), str(archive)])
+    runs.main(["import", str(archive), str(tmp_path / "home")])
+    assert capsys.readouterr().out.splitlines() == [
+        f"exported 2 finished runs from {travelled.home} to {archive}",
+        f"imported 2 runs into {tmp_path / 'home'}; 0 were already there"]
+    pd.testing.assert_frame_equal(runs.gather(tmp_path / "home"), runs.gather(travelled.home))
+    for argv in (["export"], ["export", str(tmp_path / "no-such-dir"), str(archive)],
+                 ["import", str(tmp_path / "no-such.tar.gz"), str(tmp_path)], ["import", str(archive)]):
+        with pytest.raises(SystemExit) as exit_:
+            runs.main(argv)
+        assert exit_.value.code == 2, argv
+    (tmp_path / "half.tar.gz").write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(SystemExit, match="error: .*"):   # exit status 1, with the reason
+        runs.main(["import", str(tmp_path / "half.tar.gz"), str(tmp_path / "other")])
+    proc = subprocess.run([sys.executable, "-m", "nkdlib.runs", "frobnicate"], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[1])
+    assert proc.returncode == 2 and "invalid choice: 'frobnicate'" in proc.stderr
