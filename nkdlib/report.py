@@ -3,7 +3,8 @@
 Tables are "mean ± std over seeds" grids (`paper_table`: a paper's table from the runs of
 nkdlib.jobs.jobs, `comparisons`: its Wilcoxon tests); figures are seaborn-styled and saved as PNG and
 PDF under figures/<notebook>/, tables as CSV beside them. `verdict` is the repository's one
-rule for judging a paper's claims (`Claim`) against our cells.
+rule for judging a paper's claims (nkdlib.papers.table.Claim, each paper's in its module's
+CLAIMS) against our cells; `verdicts` judges a notebook's claims on its tables' runs.
 """
 import dataclasses
 import re
