@@ -11,9 +11,11 @@ trains them first).
 import itertools
 import json
 
+from . import papers
 from .config import make_config
 from .methods import METHODS
 from .papers.table import Table, cell
+from .runs import run_name
 
 
 def jobs(table: Table) -> list[dict]:
@@ -41,3 +43,15 @@ def jobs(table: Table) -> list[dict]:
                                 "column": column, "seed": seed, "grid": json.dumps(point) if point else "",
                                 "value": value})
     return out
+
+
+def check_effect(notebook: str, profile: str, values: dict) -> None:
+    """Every parameter set changes at least one run of `notebook` in `profile`; else
+    ValueError naming it (e.g. noise_rate on notebook 01, whose blocks set the rates)."""
+    def runs(vals):
+        return {run_name(j["config"]) for name in papers.notebook_tables(notebook, profile) for j in jobs(papers.table(name, profile, vals))}
+    base = runs({})
+    for key in values:
+        if runs({key: values[key]}) == base:
+            raise ValueError(f"parameter {key}={values[key]!r} changes no run of notebook {notebook} in profile "
+                             f"{profile!r} (its tables set that per block or column, or already use it)")

@@ -112,6 +112,7 @@ def main(argv=None):
 
     from . import papers   # after argument checks: --help and typos answer without importing torch
     from .cost import write_plan
+    from .jobs import check_effect
 
     values = {name: value(v) for name, v in args.parameter}
     try:
@@ -126,7 +127,7 @@ def main(argv=None):
     for source in chosen:   # every name and value checked before anything runs
         try:
             papers.notebook_tables(source.stem, args.profile)
-            papers.check_effect(source.stem, args.profile, papers.check_values(source.stem, values))
+            check_effect(source.stem, args.profile, papers.check_values(source.stem, values))
         except ValueError as e:
             parser.error(str(e))
     runs_dir = args.runs_dir or (None if values else PUBLISHED.get(args.profile)) or ROOT / "runs"

@@ -16,6 +16,7 @@ import seaborn as sns
 from IPython.display import display
 from scipy.stats import binomtest, rankdata, ttest_1samp, wilcoxon
 
+from .papers import noisy_kd
 from .papers.table import KINDS, TESTS, Claim, Table   # noqa: F401 (KINDS: re-exported)
 
 
@@ -405,3 +406,45 @@ def verdicts(frames: dict, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
         empty = pd.DataFrame(index=pd.Index([], name="claim"))
         return empty, empty.copy()
     return pd.concat([s for s, _ in parts]), pd.concat([d for _, d in parts])
+
+
+# Noisy-KD's diagnosis (notebook 01) --------------------------------------------------
+
+def reading_fit(cells) -> pd.DataFrame:
+    """Noisy-KD's noise-reading criterion on w/o-KD cells (points; columns block, column, cell, one
+    row per run of noisy_kd.noise_reading): per task and reading, our mean drops from 0% to
+    25% and 50%, the paper's (noisy_kd.PAPER_DROPS), |ours - paper| per drop, whether the 50% drop is
+    within half of the paper's ("fits") and which reading is closer (sum of both |differences|)."""
+    mean = cells.groupby(["column", "block"])["cell"].mean()
+    out = []
+    for task, (paper25, paper50) in noisy_kd.PAPER_DROPS.items():
+        if (task, "0%") not in mean:
+            continue
+        for kind in noisy_kd.READINGS:
+            d25, d50 = (mean.get((task, f"{kind} {r}"), float("nan")) - mean[(task, "0%")] for r in ("25%", "50%"))
+            out.append({"task": task, "reading": kind, "drop 25%": d25, "paper 25%": paper25, "drop 50%": d50,
+                        "paper 50%": paper50, "distance": abs(d25 - paper25) + abs(d50 - paper50),
+                        "fits": abs(d50 - paper50) <= abs(paper50) / 2})
+    frame = pd.DataFrame(out)
+    closest = frame.loc[frame.groupby("task")["distance"].idxmin(), ["task", "reading"]]
+    return frame.assign(closer=frame.set_index(["task", "reading"]).index.isin(
+        list(closest.itertuples(index=False, name=None)))).round(2)
+
+
+def refinement(histories, runs, by) -> pd.DataFrame:
+    """What noisy-KD's label refinement (CD+LR) did, one row per CD+LR run, in long form (columns `by`,
+    measure, value) for nkdlib.report.mean_std_table. histories: the runs' history.csv rows
+    stacked (column run; lr_* set on the refinement epoch's row only); runs: one row per run
+    (columns run, `by`, n_train). Measures of noisy_kd.REFINEMENT that these runs logged, in its
+    order (older runs have no lr_changed_wrong, lr_fixed, lr_noisy_after)."""
+    h = histories.dropna(subset=["lr_flagged"]).merge(runs[["run", by, "n_train"]], on="run")
+    h = h.assign(lr_precision=100 * h["lr_precision"], lr_recall=100 * h["lr_recall"])
+    logged = [c for c in noisy_kd.REFINEMENT if c in h and h[c].notna().any()]
+    return h.rename(columns=noisy_kd.REFINEMENT).melt(by, [noisy_kd.REFINEMENT[c] for c in logged], "measure")
+
+
+def refinement_table(histories, runs, by, order) -> pd.DataFrame:
+    """`refinement` as "mean ± std over seeds": one row per value of `by` (in `order`), one
+    column per measure."""
+    return mean_std_table(refinement(histories, runs, by), by, "measure", "value", scale=1.0, average=False,
+                          row_order=order, col_order=list(noisy_kd.REFINEMENT.values()))

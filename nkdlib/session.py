@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import cost, papers, report
 from .grid import run_many
-from .jobs import jobs
+from .jobs import check_effect, jobs
 from .notebooks import PUBLISHED
 from .runs import histories, run_name
 
@@ -163,7 +163,7 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
     profile = get("profile", "smoke")
     papers.notebook_tables(name, profile)   # checks the profile, and that it has this notebook
     values = papers.check_values(name, {k: get(k) for k in science})
-    papers.check_effect(name, profile, values)
+    check_effect(name, profile, values)
     _SEEN.add(id(namespace))
     workers = get("workers")
     workers = os.cpu_count() if workers is None else workers   # one thread per run: numbers as with one worker

@@ -136,14 +136,12 @@ if not nb.plan:
 # out of `n_train` training sentences; mean ± std over seeds.
 
 # %%
-from nkdlib.papers.noisy_kd import refinement_table
-
 if not nb.plan:
     runs = t1[t1["method"] == "co_distill_lr"].drop_duplicates("run")   # rows "CD+LR" and "with CD+LR" share runs
     runs = runs.assign(**{"noise / task": runs["block"] + " / " + runs["column"]})
     table1 = nb.table("noisy_kd.table1")
     order = [f"{b} / {c}" for b in table1.blocks for c in table1.columns]
-    nb.show(refinement_table(nb.histories(runs["run"]), runs, "noise / task", order), "label_refinement")
+    nb.show(report.refinement_table(nb.histories(runs["run"]), runs, "noise / task", order), "label_refinement")
 
 # %% [markdown]
 # ## Figure 2 — the students' dev loss during training at 50% noise
@@ -185,11 +183,10 @@ if not nb.plan:
 
 # %%
 if "noisy_kd.noise_reading" in nb.tables:
-    from nkdlib.papers.noisy_kd import reading_fit
     reading = nb.run_table("noisy_kd.noise_reading")
     nb.show(nb.paper_table(reading), "noise_reading")
     if not nb.plan:
-        nb.show(reading_fit(reading.assign(cell=100 * report.cell_values(reading))), "noise_reading_criterion")
+        nb.show(report.reading_fit(reading.assign(cell=100 * report.cell_values(reading))), "noise_reading_criterion")
 
 # %% [markdown]
 # ## Diagnosis — why CD+LR does not beat Vanilla here (ours, `small`)
@@ -224,7 +221,7 @@ if "noisy_kd.refine_timing" in nb.tables:
         nb.show(report.paired_gaps(cells[cells["row"] != "CD"], cells[cells["row"] == "CD"], by="row"),
                 "refine_timing_vs_cd")
         lr = rt[rt["method"] == "co_distill_lr"]
-        nb.show(refinement_table(nb.histories(lr["run"]), lr, "row", list(dict.fromkeys(lr["row"]))),
+        nb.show(report.refinement_table(nb.histories(lr["run"]), lr, "row", list(dict.fromkeys(lr["row"]))),
                 "refine_timing_labels")
         nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False).astype(int),
                 "refine_timing_selected_epoch")   # the epoch of the student's best valid checkpoint

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from nkdlib import papers
-from nkdlib.jobs import jobs
+from nkdlib.jobs import check_effect, jobs
 from nkdlib.papers import cmd
 from nkdlib.papers.table import check_entry
 from nkdlib.runs import run_name
@@ -65,8 +65,8 @@ def test_bad_names_and_values_fail_at_once(call, message):
 def test_a_parameter_that_changes_no_run_is_refused():
     # notebook 02 trains on clean labels: a noise kind alone changes nothing
     with pytest.raises(ValueError, match=r"noise='pairflip' changes no run of notebook 02_teacher_free_regularization"):
-        papers.check_effect("02_teacher_free_regularization", "smoke", {"noise": "pairflip"})
-    papers.check_effect("04_cmd_ablations", "smoke", {"eta": 4.0, "noise_rate": 0.2})   # these do
+        check_effect("02_teacher_free_regularization", "smoke", {"noise": "pairflip"})
+    check_effect("04_cmd_ablations", "smoke", {"eta": 4.0, "noise_rate": 0.2})   # these do
 
 
 def test_a_model_replaces_a_role_only_where_it_is_of_the_same_kind():
@@ -130,18 +130,6 @@ def test_the_gpu_profile_code_path_runs_on_cpu_at_tiny_size(tmp_path):
     assert 0 <= metrics["test_metric"] <= 1 and metrics["epochs_run"] == 1
 
 
-def test_the_noise_reading_criterion_by_hand():
-    from nkdlib.papers.noisy_kd import reading_fit
-    import pandas as pd
-    cells = pd.DataFrame({"column": ["SST-2"] * 5, "cell": [80.0, 79.0, 75.0, 78.0, 50.0],
-                          "block": ["0%", "uniform 25%", "uniform 50%", "symmetric 25%", "symmetric 50%"]})
-    out = reading_fit(cells).set_index("reading")
-    assert out.loc["uniform", "drop 50%"] == -5.0 and not out.loc["uniform", "fits"]   # |-5 + 36.3| > 18.15
-    assert out.loc["symmetric", "drop 50%"] == -30.0 and out.loc["symmetric", "fits"]  # |-30 + 36.3| <= 18.15
-    assert out.loc["symmetric", "distance"] == round(abs(-2 + 0.9) + abs(-30 + 36.3), 2)
-    assert out["closer"].tolist() == [False, True]
-
-
 def test_noisy_kd_diagnosis_tables_share_table1s_runs_where_they_are_the_same_run():
     names = lambda t: {run_name(j["config"]) for j in jobs(papers.table(t, "small"))}
     table1, vanilla = jobs(papers.table("noisy_kd.table1", "small")), names("noisy_kd.vanilla_w")
@@ -150,21 +138,6 @@ def test_noisy_kd_diagnosis_tables_share_table1s_runs_where_they_are_the_same_ru
     timing = jobs(papers.table("noisy_kd.refine_timing", "small"))
     assert {j["config"]["epochs"] for j in timing} == {6}
     assert sorted({j["config"]["hp"].get("refine_epoch") for j in timing}, key=str) == [1, 2, 3, None]
-
-
-def test_refinement_measures_by_hand():
-    """The refinement epoch's row of each run, precision and recall in percent; measures a
-    run did not log (older runs) are left out."""
-    import pandas as pd
-    from nkdlib.papers.noisy_kd import refinement
-    h = pd.DataFrame({"run": ["a", "a", "b", "b"], "lr_flagged": [None, 10, None, 20],
-                      "lr_changed": [None, 8, None, 12], "lr_precision": [None, 0.5, None, 0.25],
-                      "lr_recall": [None, 0.2, None, 0.1], "lr_noisy": [None, 25, None, 50]})
-    runs = pd.DataFrame({"run": ["a", "b"], "row": ["x", "y"], "n_train": [100, 100]})
-    out = refinement(h, runs, "row").set_index(["row", "measure"])["value"]
-    assert out[("x", "precision (%)")] == 50.0 and out[("y", "recall (%)")] == 10.0
-    assert out[("y", "changed")] == 12 and out[("x", "wrong before")] == 25
-    assert "changed, now right" not in out.index.get_level_values("measure")
 
 
 def _tiny_run_frame(table, seeds=(0, 1, 2)):
@@ -222,9 +195,8 @@ def test_the_small_profile_judges_every_claim_on_a_table_it_renders(notebook):
 
 def test_papers_is_description_it_imports_no_report_jobs_or_runs():
     """nkdlib.papers holds the papers' tables and claims as data: importing it loads none of
-    nkdlib.report, jobs, runs, and no module of it imports report (check_effect alone reads
-    jobs and runs, inside the function). Known exception, to be moved out by its owner:
-    noisy_kd.refinement imports report.mean_std_table inside the function."""
+    nkdlib.report, jobs, runs, and no module of it imports report (check_effect, which
+    reads jobs and runs, lives in nkdlib.jobs)."""
     import ast
     import subprocess
     import sys
@@ -232,8 +204,6 @@ def test_papers_is_description_it_imports_no_report_jobs_or_runs():
     code = "import sys, nkdlib.papers; print(sorted(m for m in ('nkdlib.report', 'nkdlib.jobs', 'nkdlib.runs') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
     for path in Path(papers.__file__).parent.glob("*.py"):
-        if path.name == "noisy_kd.py":   # the known exception above
-            continue
         for node in ast.walk(ast.parse(path.read_text())):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []

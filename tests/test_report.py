@@ -275,3 +275,26 @@ def test_verdicts_judge_each_claim_on_its_tables_runs_and_leave_out_what_was_not
     assert empty.empty and nothing.empty and empty.index.name == "claim"
     with pytest.raises(ValueError, match="unique"):
         report.verdicts({}, claims + claims[:1])
+
+
+def test_the_noise_reading_criterion_by_hand():
+    cells = pd.DataFrame({"column": ["SST-2"] * 5, "cell": [80.0, 79.0, 75.0, 78.0, 50.0],
+                          "block": ["0%", "uniform 25%", "uniform 50%", "symmetric 25%", "symmetric 50%"]})
+    out = report.reading_fit(cells).set_index("reading")
+    assert out.loc["uniform", "drop 50%"] == -5.0 and not out.loc["uniform", "fits"]   # |-5 + 36.3| > 18.15
+    assert out.loc["symmetric", "drop 50%"] == -30.0 and out.loc["symmetric", "fits"]  # |-30 + 36.3| <= 18.15
+    assert out.loc["symmetric", "distance"] == round(abs(-2 + 0.9) + abs(-30 + 36.3), 2)
+    assert out["closer"].tolist() == [False, True]
+
+
+def test_refinement_measures_by_hand():
+    """The refinement epoch's row of each run, precision and recall in percent; measures a
+    run did not log (older runs) are left out."""
+    h = pd.DataFrame({"run": ["a", "a", "b", "b"], "lr_flagged": [None, 10, None, 20],
+                      "lr_changed": [None, 8, None, 12], "lr_precision": [None, 0.5, None, 0.25],
+                      "lr_recall": [None, 0.2, None, 0.1], "lr_noisy": [None, 25, None, 50]})
+    runs = pd.DataFrame({"run": ["a", "b"], "row": ["x", "y"], "n_train": [100, 100]})
+    out = report.refinement(h, runs, "row").set_index(["row", "measure"])["value"]
+    assert out[("x", "precision (%)")] == 50.0 and out[("y", "recall (%)")] == 10.0
+    assert out[("y", "changed")] == 12 and out[("x", "wrong before")] == 25
+    assert "changed, now right" not in out.index.get_level_values("measure")

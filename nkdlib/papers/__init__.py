@@ -109,21 +109,6 @@ def check_values(notebook: str, values: dict) -> dict:
     return given
 
 
-def check_effect(notebook: str, profile: str, values: dict) -> None:
-    """Every parameter set changes at least one run of `notebook` in `profile`; else
-    ValueError naming it (e.g. noise_rate on notebook 01, whose blocks set the rates)."""
-    from ..jobs import jobs
-    from ..runs import run_name
-
-    def runs(vals):
-        return {run_name(j["config"]) for name in notebook_tables(notebook, profile) for j in jobs(table(name, profile, vals))}
-    base = runs({})
-    for key in values:
-        if runs({key: values[key]}) == base:
-            raise ValueError(f"parameter {key}={values[key]!r} changes no run of notebook {notebook} in profile "
-                             f"{profile!r} (its tables set that per block or column, or already use it)")
-
-
 def table(name: str, profile: str = "paper", values: dict | None = None) -> Table:
     """Table `name` as profile `profile` runs it, with a notebook's parameters `values` (set
     ones only; check_values): the paper's knobs rebuild its tables, then the profile's

@@ -182,28 +182,6 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
     return {t.name: t for t in (reading, vanilla_w, timing)}
 
 
-def reading_fit(cells) -> "pandas.DataFrame":
-    """The noise-reading criterion on w/o-KD cells (points; columns block, column, cell, one
-    row per run of noisy_kd.noise_reading): per task and reading, our mean drops from 0% to
-    25% and 50%, the paper's (PAPER_DROPS), |ours - paper| per drop, whether the 50% drop is
-    within half of the paper's ("fits") and which reading is closer (sum of both |differences|)."""
-    import pandas as pd
-    mean = cells.groupby(["column", "block"])["cell"].mean()
-    out = []
-    for task, (paper25, paper50) in PAPER_DROPS.items():
-        if (task, "0%") not in mean:
-            continue
-        for kind in READINGS:
-            d25, d50 = (mean.get((task, f"{kind} {r}"), float("nan")) - mean[(task, "0%")] for r in ("25%", "50%"))
-            out.append({"task": task, "reading": kind, "drop 25%": d25, "paper 25%": paper25, "drop 50%": d50,
-                        "paper 50%": paper50, "distance": abs(d25 - paper25) + abs(d50 - paper50),
-                        "fits": abs(d50 - paper50) <= abs(paper50) / 2})
-    frame = pd.DataFrame(out)
-    closest = frame.loc[frame.groupby("task")["distance"].idxmin(), ["task", "reading"]]
-    return frame.assign(closer=frame.set_index(["task", "reading"]).index.isin(
-        list(closest.itertuples(index=False, name=None)))).round(2)
-
-
 REFINEMENT = {   # history column (the refinement epoch's row of a CD+LR run) -> its label; % where scaled
     "lr_precision": "precision (%)",    # flagged labels that the noise changed
     "lr_recall": "recall (%)",          # labels the noise changed that were flagged
@@ -215,26 +193,6 @@ REFINEMENT = {   # history column (the refinement epoch's row of a CD+LR run) ->
     "lr_noisy_after": "wrong after",
     "n_train": "n_train",
 }
-
-
-def refinement(histories, runs, by) -> "pandas.DataFrame":
-    """What label refinement did, one row per CD+LR run, in long form (columns `by`,
-    measure, value) for nkdlib.report.mean_std_table. histories: the runs' history.csv rows
-    stacked (column run; lr_* set on the refinement epoch's row only); runs: one row per run
-    (columns run, `by`, n_train). Measures of REFINEMENT that these runs logged, in its
-    order (older runs have no lr_changed_wrong, lr_fixed, lr_noisy_after)."""
-    h = histories.dropna(subset=["lr_flagged"]).merge(runs[["run", by, "n_train"]], on="run")
-    h = h.assign(lr_precision=100 * h["lr_precision"], lr_recall=100 * h["lr_recall"])
-    logged = [c for c in REFINEMENT if c in h and h[c].notna().any()]
-    return h.rename(columns=REFINEMENT).melt(by, [REFINEMENT[c] for c in logged], "measure")
-
-
-def refinement_table(histories, runs, by, order) -> "pandas.DataFrame":
-    """`refinement` as "mean ± std over seeds": one row per value of `by` (in `order`), one
-    column per measure."""
-    from ..report import mean_std_table
-    return mean_std_table(refinement(histories, runs, by), by, "measure", "value", scale=1.0, average=False,
-                          row_order=order, col_order=list(REFINEMENT.values()))
 
 
 # Table 1 as printed: block -> row -> column -> dev score (MCC on CoLA, accuracy elsewhere)
