@@ -5,7 +5,9 @@
 
 Prints training model-images/s (training only: evaluation is timed apart, as evaluation
 images/s) for one process per lever, with its ratio to today's path, then --procs
-processes packed on the device with today's path and with the fastest lever (their total).
+processes packed on the device with today's path and with the fastest lever: their total over
+ONE common window (each warms up and waits; all are released at once; all their images / the
+wall time from the release to the last one's end), with the arithmetic printed below it.
 Levers (nkdlib.train.Trainer, all opt-in): sync_free (no host sync per step), compile
 (torch.compile of each model), eval_batch (evaluation batches of 1024 instead of 2 x 128).
 Data: random CIFAR-sized uint8 images and labels (throughput does not depend on them).
@@ -42,8 +44,8 @@ def synthetic_task(n_train, n_test, seed=0) -> Task:
                 split(n_test))
 
 
-def measure(args, lever: str) -> dict:
-    """Training and evaluation images/s of one CMD cohort with `lever`, after a warm-up epoch."""
+def cohort(args, lever: str):
+    """A CMD cohort's Trainer with `lever`, warmed up by one epoch; its task; a device sync."""
     torch.set_num_threads(args.threads)
     config = make_config(task="cifar10", method="cmd", models=["resnet18"], width=args.width, optimizer="sgd",
                          lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=args.batch, epochs=3, schedule="step",
@@ -55,6 +57,12 @@ def measure(args, lever: str) -> dict:
     trainer.train_epoch()   # warm-up: compilation, cuDNN autotuning, allocator
     trainer.epoch += 1
     sync()
+    return trainer, task, sync
+
+
+def measure(args, lever: str) -> dict:
+    """Training and evaluation images/s of one CMD cohort with `lever`, alone, after a warm-up epoch."""
+    trainer, task, sync = cohort(args, lever)
     start = time.perf_counter()
     trainer.train_epoch()
     sync()
@@ -68,11 +76,38 @@ def measure(args, lever: str) -> dict:
             "eval_images_per_s": 2 * len(task.test) / eval_s}
 
 
-def packed(args, lever: str, procs: int) -> float:
-    """Total training images/s of `procs` processes running `lever` at once."""
+def worker(args, lever: str):
+    """One packed process: warm up, say "ready", wait for the parent's release, train one timed epoch."""
+    trainer, task, sync = cohort(args, lever)
+    print("ready", flush=True)
+    sys.stdin.readline()   # the start barrier: the parent releases every process at once
+    start = time.time()    # wall clock: comparable across processes
+    trainer.train_epoch()
+    sync()
+    print(json.dumps({"images": 2 * len(task.train), "start": start, "end": time.time()}))
+
+
+def packed(args, lever: str, procs: int) -> dict:
+    """Total training images/s of `procs` processes running `lever` at once, over ONE common window:
+    every process warms up and waits; all are released together; the window runs from the release to
+    the last process's end, and the total is all their images / that window (processes sharing one
+    GPU take turns, so the sum of rates each timed over its own window would overstate it)."""
     cmd = [sys.executable, __file__, "--worker", lever] + (["--tiny"] if args.tiny else [])
-    workers = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(procs)]
-    return sum(json.loads(w.communicate()[0].splitlines()[-1])["train_images_per_s"] for w in workers)
+    workers = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for _ in range(procs)]
+    for w in workers:   # wait until every process is warm
+        while (line := w.stdout.readline()).strip() != "ready":
+            if not line:
+                raise RuntimeError(f"a {lever} worker exited before it was ready (code {w.wait()})")
+    release = time.time()
+    for w in workers:
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    runs = [json.loads(w.communicate()[0].splitlines()[-1]) for w in workers]
+    window = max(r["end"] for r in runs) - release
+    return {"lever": lever, "window_s": window, "images": [r["images"] for r in runs],
+            "ran": [(r["start"] - release, r["end"] - release) for r in runs],
+            "images_per_s": sum(r["images"] for r in runs) / window}
 
 
 def main(argv=None):
@@ -88,7 +123,7 @@ def main(argv=None):
     args.eval_images, args.eval_batch = (10000, 1024) if gpu else (256, 128)
     args.precision, args.threads = ("bf16" if gpu else "fp32"), 1
     if args.worker:
-        print(json.dumps(measure(args, args.worker)))
+        worker(args, args.worker)
         return
     known = [*LEVERS, "eval_batch"]
     if set(args.levers or ()) - set(known):
@@ -105,8 +140,13 @@ def main(argv=None):
     best = max(training, key=lambda r: r["train_images_per_s"])["lever"]
     for procs in args.procs if args.procs is not None else ([1, 5] if gpu else [2]):
         today, fast = packed(args, "today", procs), packed(args, best, procs)
-        print(f"  {procs} processes: today {today:9.0f}/s, {best} {fast:9.0f}/s  x{fast / today:.2f} "
-              f"(goal on one H200: >= 68,000/s, 2.5x the 27,400 measured for 5 packed runs)")
+        print(f"  {procs} processes: today {today['images_per_s']:9.0f}/s, {best} {fast['images_per_s']:9.0f}/s"
+              f"  x{fast['images_per_s'] / today['images_per_s']:.2f} (one common window each; goal on one H200: "
+              f">= 68,000/s, 2.5x the 27,400 measured for 5 packed runs)")
+        for p in (today, fast):   # the arithmetic behind each total: sum(images) / one window
+            ran = ", ".join(f"+{a:.6f}..+{b:.6f}" for a, b in p["ran"])
+            print(f"    {p['lever']}: {' + '.join(map(str, p['images']))} = {sum(p['images'])} model-images"
+                  f" / window {p['window_s']:.6f} s = {p['images_per_s']:.1f}/s; processes ran {ran} s after release")
 
 
 if __name__ == "__main__":

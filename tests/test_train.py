@@ -118,6 +118,7 @@ def test_the_gpu_levers_change_no_number_but_the_train_loss_bits(tmp_path):
 
 def test_bench_gpu_tiny_runs_every_cpu_lever_and_prints_ratios(capsys):
     import importlib.util
+    import re
     from pathlib import Path
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_gpu.py"
     spec = importlib.util.spec_from_file_location("bench_gpu", path)
@@ -128,6 +129,17 @@ def test_bench_gpu_tiny_runs_every_cpu_lever_and_prints_ratios(capsys):
     for lever in ("today", "sync_free", "eval_batch"):
         assert f"  {lever} " in out and " x" in out
     assert "2 processes: today" in out
+    # each packed total is all the processes' images over ONE common window that covers them all
+    lines = re.findall(r"    (\S+): ([\d +]+) = (\d+) model-images / window ([\d.]+) s = ([\d.]+)/s; "
+                       r"processes ran (.+) s after release", out)
+    assert [lever for lever, *_ in lines] == ["today", "sync_free"]
+    for _, parts, total, window, rate, ran in lines:
+        images = [int(n) for n in parts.split(" + ")]
+        spans = [tuple(float(t) for t in span.split("..")) for span in ran.split(", ")]
+        assert len(images) == len(spans) == 2 and sum(images) == int(total)
+        assert float(rate) == pytest.approx(sum(images) / float(window), rel=1e-3)
+        assert all(0 <= start < end <= float(window) + 1e-6 for start, end in spans)
+        assert max(end for _, end in spans) == pytest.approx(float(window), abs=1e-6)
 
 
 @pytest.mark.parametrize("target", ["ce", "proselflc"])
