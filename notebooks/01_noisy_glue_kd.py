@@ -205,8 +205,8 @@ if "noisy_kd.vanilla_w" in nb.tables:
                 "vanilla_w_valid")
 
 # %% [markdown]
-# **When CD+LR refines** (not in `small` until it is re-run under symmetric noise; see
-# `nkdlib/papers/noisy_kd.py`). CD+LR refining after 1, 2 (§3.2) or 3 epochs of CD, in 6-epoch
+# **When CD+LR refines.**
+# CD+LR refining after 1, 2 (§3.2) or 3 epochs of CD, in 6-epoch
 # runs at 50% noise so that at least 3 epochs follow the refinement, against CD paired by
 # seed (Δ: CD+LR − CD, student, test accuracy points); what each refinement did to the
 # training labels (flagged, changed, how many of the changed were wrong before and are

@@ -277,9 +277,7 @@ PROFILES = {
     },
 }
 NOTEBOOKS = {"01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2")}   # the tables each notebook renders
-# noisy_kd.refine_timing (when CD+LR refines) was run under uniform noise only; it returns to `small`
-# once re-run under symmetric noise (about 12 six-epoch CD runs, an hour with 2 workers).
-DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w")
+DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w", "noisy_kd.refine_timing")
 PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
     "small": {"01_noisy_glue_kd": NOTEBOOKS["01_noisy_glue_kd"] + DIAGNOSIS_TABLES},
 }
