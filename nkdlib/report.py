@@ -188,6 +188,26 @@ def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> p
     return pd.DataFrame(out).set_index(by).round(4)
 
 
+
+def model_gaps(frame: pd.DataFrame, by: str = "column") -> pd.DataFrame:
+    """Model 0 against model 1 of two-model runs, paired by seed: one row per value of `by`
+    with n, each model's "mean ± std" (points, sample std), Δ (mean ± std of model 0 − model 1
+    per seed), wins (seeds where model 0 is higher, "k/n") and the two-sided p of each test in
+    TESTS (`gap_p`) over those gaps. frame: one row per run, columns `by`, seed, test_metric_0,
+    test_metric_1 (fractions)."""
+    def spread(x):
+        return f"{x.mean():.2f} ± {x.std():.2f}"
+
+    out = []
+    for label, runs in frame.sort_values("seed").groupby(by, sort=False):
+        a, b = 100 * runs["test_metric_0"], 100 * runs["test_metric_1"]
+        gaps = (a - b).to_numpy()
+        out.append({by: label, "n": len(gaps), "model 0": spread(a), "model 1": spread(b),
+                    "Δ": spread(a - b), "wins": f"{(gaps > 0).sum()}/{len(gaps)}",
+                    **{f"p ({name})": round(gap_p(gaps, test), 4) for test, name in
+                       (("wilcoxon", "Wilcoxon exact"), ("t", "paired t"), ("sign", "sign"))}})
+    return pd.DataFrame(out).set_index(by)
+
 # The verdict rule: one for every claim of every paper -----------------------------------
 
 FRACTION = 0.5   # our models and data are far smaller than the papers', so effects may shrink; half keeps the claim's substance (as "within half" in noisy-KD's noise-reading criterion)
