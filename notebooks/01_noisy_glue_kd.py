@@ -51,17 +51,9 @@
 #   noise (the "most at 50%" claim needs 25%), 3 seeds, 4 epochs at lr 1e-4 with bf16
 #   autocast (refinement after epoch 2, then two more), no Self-DSTL (no claim rests on it);
 #   Fig. 2 on seed 0, dev loss every 10 steps; plus the diagnosis below (21 runs of w/o KD
-#   for the noise reading, 18 of Vanilla at w 0.9 and 1, 12 of CD and CD+LR over 6 epochs, 6
-#   of CD+LR refined after 1 epoch). The paper's tables: 62 runs, 4970 s with `--workers 2`
-#   (measured); the estimate made before them follows. 63 runs: 24 trainings of MiniLM-L6
-#   and 53 of MiniLM-L3 (a CD run trains one of each). **Estimate, not measured:** one
-#   thread per run trains L6 at ≈ 51 and L3 at ≈ 97.5 sentences/s (44 and 117 ex/s on 2
-#   threads, L6 ×1.39 for bf16, ÷1.2 for one thread), so training is 1800 × 4 × (24 / 51 +
-#   53 / 97.5) = 7300 s; evaluation (valid + dev each epoch, the training logits at the end,
-#   the refinement's features; forward passes ≈ 4× faster) adds 1530 s and Fig. 2's dev-loss
-#   log 340 s: 9170 worker-seconds / 2 workers ≈ **76 min**, plus a minute or two of loading
-#   models and starting Ray. One-thread runs measured here while two other jobs shared the 2
-#   cores trained at 51–59 (L3) and 26–44 (L6) sentences/s: at those rates, ≈ 125 min.
+#   for the noise reading, 18 of Vanilla at w 0.9 and 1, 12 of CD and CD+LR over 6 epochs).
+#   113 runs in all (Table 1 57, Fig. 2 5 more); their training times, one thread each, sum
+#   to 19,722 s (`train_time_s` in each run's metrics.json), ÷ 2 workers ≈ 2 h 44 min.
 # - `paper` — BERT-base → DistilBERT, 7 GLUE tasks on the full data, 10 epochs, 3 seeds:
 #   501 runs, a GPU and the network (only CoLA, SST-2 and RTE are offline).
 
