@@ -46,8 +46,8 @@
 #   add as much again); Fig. 4b is run at 40% noise (the paper: 60%) for η = 2 and 4, so
 #   that all its runs are Table 1's and the η diagnosis's. The paper's tables: 48 runs, 3546 s with `--workers 2`.
 #   **Diagnosis** (ours, below): Table 1's CMD rows at η = 4, a warm-up before any
-#   knowledge passes, eq. 10's averaged form, Zero's symmetry over 20 seeds (CE and ProSelfLC), and the
-#   training entropy against χ: 28 more runs (two-model runs of about 250 s each).
+#   knowledge passes, eq. 10's averaged form, SyncMKD with Table 1's targets, Zero's symmetry over 20 seeds (CE and ProSelfLC), and the
+#   training entropy against χ: 64 more runs (two-model runs of about 250 s each).
 # - `gpu` — Tables 1 and 5, Figs. 2, 3, 4a, 4b on all of CIFAR-10 (or `dataset="cifar100"`,
 #   from the network), full-width ResNet-18, 3 seeds, 50 epochs instead of the paper's 100
 #   (8 GPU-hours at the measured packed rate allow about that): 141 runs, ~6.9 GPU-hours
@@ -249,8 +249,8 @@ def against_zero(frame, label):
                       for target in frame["hp.target"].unique()])
 
 
-diagnosis = {name: render(name) for name in ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.zero_symmetry",
-                                             "cmd.entropy")}
+diagnosis = {name: render(name) for name in ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.peer_form",
+                                             "cmd.zero_symmetry", "cmd.entropy")}
 if not nb.plan and diagnosis["cmd.eta"] is not None:
     gaps = pd.concat([
         against_zero(t1[t1["row"].isin(["All", "CMD-S", "CMD-P"])],
@@ -263,6 +263,34 @@ if not nb.plan and diagnosis["cmd.eta"] is not None:
                      lambda r: f"{r['row']}, averaged eq. 10, ProSelfLC"),
     ])
     nb.show(gaps, "diagnosis_against_zero")
+
+# %% [markdown]
+# ### What passes: the peer's predictions (SyncMKD) or its refined label (CMD's All)
+# KDCL and SyncMKD beat CE alone here while CMD does not. What differs, one thing at a time,
+# each a − b paired by seed (Wilcoxon exact p): the target under SyncMKD (CE, ProSelfLC,
+# Mconf), passing predictions against training alone with the same target, SyncMKD against
+# All with the same target (summed eq. 10, and averaged: the same ε = 0.5 weight), and the
+# ensemble teacher (KDCL against SyncMKD/CE).
+
+# %%
+if not nb.plan and diagnosis["cmd.peer_form"] is not None:
+    cells = pd.concat([f.assign(cell=100 * report.cell_values(f)) for f in
+                       (t1, t5, diagnosis["cmd.loss_form"], diagnosis["cmd.peer_form"])])
+    sync = cells[cells["table"] == "cmd.peer_form"]
+    t5_cells, t1_all = cells[cells["table"] == "cmd.table5"], cells[(cells["table"] == "cmd.table1") & (cells["row"] == "All")]
+    pairs = [   # (label, runs a, runs b)
+        *[(f"SyncMKD/{t} − SyncMKD/CE (the target)", sync[sync["column"] == t], sync[sync["column"] == "CE"])
+          for t in ("ProSelfLC", "Mconf")],
+        *[(f"SyncMKD/{t} − {t} alone (passing predictions)", sync[sync["column"] == t], t5_cells[t5_cells["row"] == t])
+          for t in ("ProSelfLC", "Mconf")],
+        *[(f"SyncMKD/{t} − All/{t}, eq. 10 summed (what passes)", sync[sync["column"] == t],
+           t1_all[t1_all["column"] == t]) for t in ("ProSelfLC", "Mconf")],
+        ("SyncMKD/ProSelfLC − All/ProSelfLC, eq. 10 averaged (what passes, same weight)",
+         sync[sync["column"] == "ProSelfLC"],
+         cells[(cells["table"] == "cmd.loss_form") & (cells["row"] == "All") & (cells["hp.form"] == "mean")]),
+        ("KDCL − SyncMKD/CE (the ensemble teacher)", t5_cells[t5_cells["row"] == "KDCL"], sync[sync["column"] == "CE"]),
+    ]
+    nb.show(pd.concat([report.paired_gaps(a.assign(label=label), b) for label, a, b in pairs]), "peer_form_gaps")
 
 # %% [markdown]
 # ### Is Zero symmetric?

@@ -298,3 +298,17 @@ def test_refinement_measures_by_hand():
     assert out[("x", "precision (%)")] == 50.0 and out[("y", "recall (%)")] == 10.0
     assert out[("y", "changed")] == 12 and out[("x", "wrong before")] == 25
     assert "changed, now right" not in out.index.get_level_values("measure")
+
+
+def test_model_gaps_pairs_model_0_with_model_1_by_seed_under_three_named_tests():
+    # per-seed gaps (points) 10, 0, 20, -10: mean 5, sample std sqrt(500 / 3) = 12.91
+    frame = pd.DataFrame({"column": "CE", "seed": [3, 0, 1, 2],
+                          "test_metric_0": [0.8, 0.5, 0.6, 0.7], "test_metric_1": [0.9, 0.4, 0.6, 0.5]})
+    row = report.model_gaps(frame).loc["CE"]
+    assert (row["n"], row["wins"]) == (4, "2/4")
+    assert row["model 0"] == "65.00 ± 12.91" and row["model 1"] == "60.00 ± 21.60"
+    assert row["Δ"] == "5.00 ± 12.91"
+    # Wilcoxon exact: |gaps| 10, 20, 10 rank 1.5, 3, 1.5; W+ = 4.5 of 6, and 6 of the 8 sign
+    # patterns are as far from 3 -> 0.75. Sign: 2 up, 1 down -> 1. t = 5 / (12.91 / 2) = 0.7746, df 3.
+    assert row["p (Wilcoxon exact)"] == 0.75 and row["p (sign)"] == 1.0
+    assert row["p (paired t)"] == pytest.approx(0.4950, abs=1e-4)

@@ -288,6 +288,13 @@ def diagnosis(t1: Table) -> dict:
             {target: t1.columns[target] for target in ("CE", "ProSelfLC")},
             ("η = ∞: the models never communicate, so model 0 and model 1 differ only by their initialisation "
              "seed; Table 1's caption calls their difference negligible.",)),
+        "cmd.peer_form": dataclasses.replace(
+            t1, name="cmd.peer_form", source="ours: SyncMKD with Table 1's targets (All's other reading)",
+            rows={"SyncMKD": SYNC_MKD}, columns={t: t1.columns[t] for t in ("CE", "ProSelfLC", "Mconf")},
+            block_rows={},
+            notes=("SyncMKD passes the peer's predictions, ε·KL(p_j ‖ p_k), beside (1 − ε)·H(q̃_k, p_k); CMD's All "
+                   "passes the peer's refined label q̃_j through eq. 10. With the same target and weight "
+                   "(All averaged, ε = 0.5), the two differ only in what passes; SyncMKD/CE is Table 5's SyncMKD.",)),
         "cmd.entropy": ablation(
             "cmd.entropy", "ours: per-sample training entropy H(p) against χ(t)", ("CMD-S", "CMD-P"),
             {"ProSelfLC": t1.columns["ProSelfLC"]}, ("A sample passes when its entropy is below χ.",)),
@@ -352,7 +359,7 @@ GPU = {
 PROFILES = {"smoke": SMOKE, "small": SMALL, "gpu": GPU}
 NOTEBOOKS = {"04_cmd_ablations": ("cmd.table1", "cmd.table3", "cmd.table5", "cmd.table6", "cmd.table7",
                                    "cmd.figure2", "cmd.figure3", "cmd.figure4a", "cmd.figure4b")}
-DIAGNOSIS_TABLES = ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.zero_symmetry", "cmd.entropy")
+DIAGNOSIS_TABLES = ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.peer_form", "cmd.zero_symmetry", "cmd.entropy")
 PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
     "smoke": {"04_cmd_ablations": NOTEBOOKS["04_cmd_ablations"] + DIAGNOSIS_TABLES},
     "small": {"04_cmd_ablations": ("cmd.table1", "cmd.table5", "cmd.figure2", "cmd.figure3", "cmd.figure4a",
