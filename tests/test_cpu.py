@@ -59,8 +59,12 @@ def test_the_plan_estimates_cpu_hours_from_the_published_run_and_folds_in_the_sl
     cpu_kind("AVX2")                               # bf16 emulated: BF16_SLOWDOWN times fp32's time
     assert cost.cpu_hours({**reference, "precision": "fp32"}) == pytest.approx(fp32)
     assert cost.cpu_hours(reference) == pytest.approx(fp32 / 0.07)
-    vision = make_config(task="cifar10", method="ce", models=["resnet18"], width=0.25, precision="bf16")
+    vision = {**make_config(task="cifar10", method="ce", models=["resnet18"], width=0.125, precision="bf16"),
+              "max_train": 4000, "epochs": 30, "valid_frac": 0.0}   # the published run's size
     assert cost.cpu_hours(vision) == pytest.approx(cost.cpu_hours({**vision, "precision": "fp32"}) / 0.12)
+    cpu_kind("AVX512", "avx512_bf16")   # the published vision run (ce-3a44134ec6a4) back; two models, twice
+    assert cost.cpu_hours(vision) * 3600 == pytest.approx(74.32)
+    assert cost.cpu_hours({**vision, "method": "cmd", "models": ["resnet18", "resnet18"]}) * 3600 == pytest.approx(148.64)
 
 
 def test_the_plan_prints_cpu_hours_and_the_kernel_path(cpu_kind, capsys, tmp_path):
