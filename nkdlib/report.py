@@ -221,7 +221,7 @@ def gap_p(gaps, test: str = "wilcoxon") -> float:
     non-zero gaps (zeros dropped, ties exact; beyond m = 20 scipy's wilcoxon); "t": t test
     of the mean (0 when the gaps are equal and non-zero, NaN below 2 gaps); "sign": binomial
     test of positive against negative gaps (zeros dropped). 1 when every gap is 0."""
-    gaps = np.asarray(gaps, float)
+    gaps = np.round(np.asarray(gaps, float), 9)   # gaps equal in exact arithmetic (±4 of 2210 sentences, in points) stay tied
     d = gaps[gaps != 0]
     if not len(d):
         return 1.0

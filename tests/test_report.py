@@ -312,3 +312,12 @@ def test_model_gaps_pairs_model_0_with_model_1_by_seed_under_three_named_tests()
     # patterns are as far from 3 -> 0.75. Sign: 2 up, 1 down -> 1. t = 5 / (12.91 / 2) = 0.7746, df 3.
     assert row["p (Wilcoxon exact)"] == 0.75 and row["p (sign)"] == 1.0
     assert row["p (paired t)"] == pytest.approx(0.4950, abs=1e-4)
+
+
+def test_gap_p_ties_gaps_that_differ_only_in_float_rounding():
+    # 100·a − 100·b for two pairs 4 sentences of 2210 apart: equal gaps, unequal last digits
+    tied = [100 * (0.5 + 4 / 2210) - 50, 100 * 0.3 - 100 * (0.3 + 4 / 2210), -400 / 2210, 1.0]
+    assert tied[1] != tied[2]
+    assert report.gap_p(tied) == report.gap_p([400 / 2210, -400 / 2210, -400 / 2210, 1.0])
+    # midranks 2, 2, 2 (|gap| 0.18) and 4: W+ = 6 of 10, every one of the 16 patterns is >= 1 from 5
+    assert report.gap_p(tied) == 1.0
