@@ -31,6 +31,8 @@ def jobs(table: Table) -> list[dict]:
                 for seed, point in itertools.product(table.seeds, points):
                     entries = cell(table, name, column, block)
                     entries.update(seed=seed, hp={**entries["hp"], **point})
+                    if entries.get("init_from") is not None:   # papers/ states the run's entries, torch-free
+                        entries["init_from"] = make_config(**entries["init_from"])
                     value = {"model 0": "test_metric_0", "model 1": "test_metric_1", "mean": "mean"}.get(row.value)
                     if row.value == "each":   # column k is model k; a one-model method runs model k alone
                         if METHODS[row.method].num_models == 1:

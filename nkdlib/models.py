@@ -17,10 +17,9 @@ import torch.nn.functional as F
 import transformers
 from torch import nn
 
-# built-in names; any hub name or local path also works for text models
-TEXT_NAMES = ("minilm", "minilm-l3", "tiny-bert")
-VISION_NAMES = ("resnet18", "resnet34", "resnet50", "shufflenetv2", "resnet18-imagenet")
-MODEL_NAMES = TEXT_NAMES + VISION_NAMES + ("mlp",)
+# built-in names, listed where the torch-free paper tables read them too; any hub name or
+# local path also works for text models
+from .papers.table import MODEL_NAMES, TEXT_NAMES, VISION_NAMES
 # the papers' teacher/student models: short name -> canonical hub id
 HUB_IDS = {
     "bert-base-uncased": "google-bert/bert-base-uncased", "bert-large-uncased": "google-bert/bert-large-uncased",

@@ -46,11 +46,9 @@ def mean_std_table(df: pd.DataFrame, rows, cols, value="test_metric", scale=100.
 
 
 def wilcoxon_p(a, b) -> float:
-    """Two-sided Wilcoxon signed-rank p-value of paired samples a, b (shape (n_seeds,))."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if np.allclose(a, b):
-        return 1.0
-    return float(wilcoxon(a, b, alternative="two-sided").pvalue)
+    """Two-sided exact Wilcoxon signed-rank p-value of paired samples a, b (shape (n_seeds,)):
+    gap_p of a − b, the one signed-rank test of every table and verdict."""
+    return gap_p(np.asarray(a, float) - np.asarray(b, float))
 
 
 def figure_dir(notebook: str, root="figures") -> Path:
@@ -133,6 +131,13 @@ def select_grid(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(best, on=cells + ["grid"])
 
 
+def cells(frame: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+    """run_table's `frame` at its best grid point (select_grid) with column `cell`: each
+    job's number on `split` (cell_values) in points (×100)."""
+    frame = select_grid(frame)
+    return frame.assign(cell=100 * cell_values(frame, split))
+
+
 def paper_table(frame: pd.DataFrame, table: Table, scale: float = 100.0) -> pd.DataFrame:
     """The paper's table from run_many's result of `jobs(table)`: one row per (block, row),
     one column per paper column and reported split (Table.splits; a split mapped to None,
@@ -173,11 +178,25 @@ def comparisons(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label") -> pd.DataFrame:
+def seed_gaps(frame: pd.DataFrame, pairs) -> pd.DataFrame:
+    """The per-seed gaps b − a of each pair (a, b) of rows of run_table's `frame` (points, at
+    the best grid point: `cells`), per column: columns column, seed, a, b, gap; one row per
+    (pair, column, seed), NaN where a seed lacks a or b."""
+    wide = cells(frame).pivot_table(index=["column", "seed"], columns="row", values="cell")
+    return pd.concat([(wide[b] - wide[a]).rename("gap").reset_index().assign(a=a, b=b)[["column", "seed", "a", "b", "gap"]]
+                      for a, b in pairs], ignore_index=True)
+
+
+def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label", within: str | None = None) -> pd.DataFrame:
     """Each group of `cells` against `base`, paired by seed: one row per value of `by` with
     n (seeds in both), mean (cells), "Δ" (mean of cell − base per seed), "wins" (seeds where
     cell > base, "k/n") and p (two-sided Wilcoxon signed-rank over the pairs).
-    cells: columns `by`, seed, cell; base: columns seed, cell (e.g. one row's runs)."""
+    cells: columns `by`, seed, cell; base: columns seed, cell (e.g. one row's runs).
+    within: a column of both (e.g. hp.target); each of its values of `cells`, in order, is
+    paired with base's rows of that value."""
+    if within is not None:
+        return pd.concat([paired_gaps(cells[cells[within] == v], base[base[within] == v], by)
+                          for v in cells[within].unique()])
     out = []
     base = base.set_index("seed")["cell"]
     for label, group in cells.groupby(by, sort=False):
@@ -207,6 +226,52 @@ def model_gaps(frame: pd.DataFrame, by: str = "column") -> pd.DataFrame:
                     **{f"p ({name})": round(gap_p(gaps, test), 4) for test, name in
                        (("wilcoxon", "Wilcoxon exact"), ("t", "paired t"), ("sign", "sign"))}})
     return pd.DataFrame(out).set_index(by)
+
+
+def gaps_to(frame: pd.DataFrame, table: Table, base: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary, per seed) of each student row's gap to row `base` in run_table's `frame` of
+    `table`, in points. summary: per column (table order) and row, the row's and base's
+    mean ± std over seeds, the per-seed gap's mean and std, on how many seeds the row wins,
+    and whether the two mean ± std intervals intersect; per seed: column, seed, row, gap."""
+    rows = [r for r, spec in table.rows.items() if spec.models == ("student",) and r != base]
+    stats = cells(frame).groupby(["column", "row"])["cell"].agg(["mean", "std"])
+    gaps = seed_gaps(frame, [(base, r) for r in rows]).rename(columns={"b": "row"})
+    summary = []
+    for column in [c for c in table.columns if c in stats.index.get_level_values("column")]:
+        mb, sb = stats.loc[(column, base)]
+        for row in rows:
+            (m, s), g = stats.loc[(column, row)], gaps.query("column == @column and row == @row")["gap"].dropna()
+            summary.append({"task": column, "row": row, "row mean ± std": f"{m:.2f} ± {s:.2f}",
+                            f"{base} mean ± std": f"{mb:.2f} ± {sb:.2f}", "gap": g.mean(), "gap std": g.std(),
+                            "row wins": f"{(g > 0).sum()}/{len(g)} seeds", "intervals intersect": abs(m - mb) <= s + sb})
+    return pd.DataFrame(summary), gaps.dropna(subset=["gap"])[["column", "seed", "row", "gap"]]
+
+
+def compare_gaps(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The per-seed gaps b − a (points) of each of the table's tests (Table.compare) in
+    run_table's `frame`: columns column, seed, a, b, "b − a", test, arm (the test's group,
+    else the column) and table (the table's short name)."""
+    out = []
+    for (test, group), pair in table.compare.items():
+        gaps = seed_gaps(frame, [pair])
+        out.append(gaps.assign(test=test, arm=group or gaps["column"]))
+    return pd.concat(out, ignore_index=True).rename(columns={"gap": "b − a"}).assign(table=table.name.split(".")[1])
+
+
+def compare_tests(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The table's Wilcoxon tests (comparisons) on run_table's `frame`, one row per test and
+    arm: the two rows' means (points), the mean per-seed gap b − a, on how many seeds b beats
+    a, the p-value and the smallest p that many seeds can give (2 / 2ⁿ)."""
+    out = comparisons(frame, table)
+    diff = []
+    for column, a, b in zip(out["column"], out["a"], out["b"]):
+        gaps = seed_gaps(frame, [(a, b)])
+        diff.append(gaps[gaps["column"] == column]["gap"].dropna())
+    return pd.DataFrame({"test": out["test"], "arm": out["group"].where(out["group"] != "", out["column"]),
+                         "a": out["a"], "b": out["b"], "mean a": 100 * out["mean_a"], "mean b": 100 * out["mean_b"],
+                         "b − a": [d.mean() for d in diff], "b wins": [f"{(d > 0).sum()}/{len(d)}" for d in diff],
+                         "p": out["p"], "smallest p": 2.0 / 2.0 ** out["n_seeds"]}).round(4)
+
 
 # The verdict rule: one for every claim of every paper -----------------------------------
 
@@ -340,8 +405,7 @@ def verdict(cells: pd.DataFrame, claims) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     cells: one row per (row, cell, seed), with columns row, column, seed, cell (the value in
     points) and optionally block; a cell is labelled "<block> / <column>", or "<column>"
-    where there is no block. E.g. the notebooks'
-    `report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))`.
+    where there is no block. E.g. `cells(frame)` of run_table's frame.
 
     A claim is judged per unit: each cell of `cells`, times each row of `a`. A unit pairs
     a's values with b's by seed (or with the chance level) and takes the n per-seed gaps;
@@ -393,8 +457,7 @@ def claim_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """The cells `verdict` judges, in points, from run_table's frame of one paper table:
     its best grid point (select_grid) and each job's number on the test split (cell_values)
     × 100; columns row, block, column, seed, cell."""
-    frame = select_grid(frame)
-    return frame.assign(cell=100 * cell_values(frame))[["row", "block", "column", "seed", "cell"]]
+    return cells(frame)[["row", "block", "column", "seed", "cell"]]
 
 
 def verdicts(frames: dict, claims) -> tuple[pd.DataFrame, pd.DataFrame]:

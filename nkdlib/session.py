@@ -3,6 +3,7 @@
     nb = notebook_session("04_cmd_ablations", globals())   # reads the parameters cell's values
     t1 = nb.run_table("cmd.table1")      # the table's runs (nkdlib.jobs.jobs), trained or reused
     nb.show(nb.paper_table(t1), "table1")   # "mean ± std" over seeds; saved as CSV and displayed
+    f2 = nb.render("cmd.figure2", show=False)   # run_table, its paper table shown; None where the profile has none
     nb.show(nb.verdicts({"cmd.table1": t1}), "verdicts")   # the paper's claims, by the one rule
 
 The parameters cell is the one source of a notebook's parameters: SETTINGS (where and
@@ -42,6 +43,7 @@ SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "tensorboard": "a folder for live TensorBoard curves, or None",
 }
 FLAGS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+HISTORY_LABELS = ("row", "column", "seed", "value", "method", "hp.target", "n_train")   # NotebookSession.histories
 KERNEL_NAMES = {"In", "Out"}   # what IPython itself puts in a notebook's namespace
 _SEEN = set()   # ids of namespaces already checked: a re-run cell sees the notebook's later globals
 
@@ -91,6 +93,11 @@ class NotebookSession:
         """Table `name` as this profile and these parameters run it (nkdlib.papers.table)."""
         return papers.table(name, self.profile, self.values)
 
+    def title(self, name: str) -> str:
+        """A figure title for table `name`: its source, task and noise, and the profile."""
+        t = self.table(name)
+        return f"{t.source}: {t.data['task']}, {t.data['noise_rate']:.0%} {t.data['noise']} noise ({self.profile})"
+
     def describe(self, name: str) -> None:
         """Print what this session runs of table `name`: source, models, seeds, columns, splits
         and the parameters set."""
@@ -108,6 +115,18 @@ class NotebookSession:
                                   "run": run_name(j["config"])} for j in table_jobs])
         return run_many(table_jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
                         workers=self.workers, gpus_per_run=self.gpus_per_run, tensorboard=self.tensorboard)
+
+    def render(self, name: str, show: bool = True) -> pd.DataFrame | None:
+        """run_table(name), its paper table shown (with `show`, and always in plan mode: the
+        run counts) as <figure_name>/<short name>.csv, e.g. table1 for cmd.table1; None,
+        saying so, when this profile does not render the table (Table.profiles)."""
+        if name not in self.tables:
+            print(f"{name}: not in profile {self.profile!r} (its Table.profiles)")
+            return None
+        frame = self.run_table(name)
+        if show or self.plan:
+            self.show(self.paper_table(frame), name.split(".")[1])
+        return frame
 
     def paper_table(self, frame: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
         """The paper's table from run_table's frame (nkdlib.report.paper_table); in plan mode,
@@ -127,10 +146,17 @@ class NotebookSession:
             return pd.DataFrame()
         return report.verdicts(frames, papers.claims(self.name))[0]
 
-    def histories(self, run_names, file="history.csv") -> pd.DataFrame:
-        """The per-epoch histories (or per-step logs, file="steps.csv") of the named runs,
-        stacked, with a `run` column (nkdlib.runs.histories); empty in plan mode."""
-        return pd.DataFrame() if self.plan else histories(self.runs_dir, run_names, file=file)
+    def histories(self, frame: pd.DataFrame, file="history.csv", labels=HISTORY_LABELS) -> pd.DataFrame:
+        """The per-epoch histories (or per-step logs, file="steps.csv") of the runs of `frame`
+        (run_table's, or any frame with a `run` column), one row per epoch and job: the run's
+        history (nkdlib.runs.histories), the job's `labels` that frame has and, where it has
+        `value`, `cell`: the epoch's number as the cell reads it (report.cell_values, not
+        ×100). Empty in plan mode."""
+        if self.plan:
+            return pd.DataFrame()
+        keep = ["run"] + [c for c in labels if c in frame and c != "run"]
+        h = histories(self.runs_dir, frame["run"], file=file).merge(frame[keep].drop_duplicates(), on="run")
+        return h.assign(cell=report.cell_values(h)) if "value" in h else h
 
     def show(self, table, name: str) -> None:
         """Save `table` as <figures_dir>/<figure_name>/<name>.csv (and .md) and display it,

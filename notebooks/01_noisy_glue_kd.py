@@ -133,7 +133,7 @@ if not nb.plan:
     runs = runs.assign(**{"noise / task": runs["block"] + " / " + runs["column"]})
     table1 = nb.table("noisy_kd.table1")
     order = [f"{b} / {c}" for b in table1.blocks for c in table1.columns]
-    nb.show(report.refinement_table(nb.histories(runs["run"]), runs, "noise / task", order), "label_refinement")
+    nb.show(report.refinement_table(nb.histories(runs, labels=()), runs, "noise / task", order), "label_refinement")
 
 # %% [markdown]
 # ## Figure 2 — the students' dev loss during training at 50% noise
@@ -150,8 +150,7 @@ nb.show(nb.paper_table(f2), "figure2_runs")
 # %%
 if not nb.plan:
     runs = report.select_grid(f2)
-    s = nb.histories(runs["run"], file="steps.csv").merge(
-        runs[["run", "row", "column", "seed", "n_train", "batch_size"]], on="run")
+    s = nb.histories(runs, file="steps.csv", labels=("row", "column", "seed", "n_train", "batch_size"))
     s["epochs"] = s["step"] / -(-s["n_train"] // s["batch_size"])   # steps per epoch: ceil(n_train / batch)
     s["row"] = pd.Categorical(s["row"], list(nb.table("noisy_kd.figure2").block_rows[""]))   # the paper's order
     fig = report.line_panels(s, "epochs", "test_loss", "row", "column", "training epochs", "dev cross-entropy",
@@ -178,7 +177,7 @@ if "noisy_kd.noise_reading" in nb.tables:
     reading = nb.run_table("noisy_kd.noise_reading")
     nb.show(nb.paper_table(reading), "noise_reading")
     if not nb.plan:
-        nb.show(report.reading_fit(reading.assign(cell=100 * report.cell_values(reading))), "noise_reading_criterion")
+        nb.show(report.reading_fit(report.cells(reading)), "noise_reading_criterion")
 
 # %% [markdown]
 # ## Diagnosis — why CD+LR does not beat Vanilla here (ours, `small`)
@@ -210,16 +209,16 @@ if "noisy_kd.refine_timing" in nb.tables:
     rt = nb.run_table("noisy_kd.refine_timing")
     nb.show(nb.paper_table(rt), "refine_timing")
     if not nb.plan:
-        cells = rt.assign(cell=100 * report.cell_values(rt))
+        cells = report.cells(rt)
         nb.show(report.paired_gaps(cells[cells["row"] != "CD"], cells[cells["row"] == "CD"], by="row"),
                 "refine_timing_vs_cd")
         lr = rt[rt["method"] == "co_distill_lr"]
-        nb.show(report.refinement_table(nb.histories(lr["run"]), lr, "row", list(dict.fromkeys(lr["row"]))),
+        nb.show(report.refinement_table(nb.histories(lr, labels=()), lr, "row", list(dict.fromkeys(lr["row"]))),
                 "refine_timing_labels")
         nb.show(rt.pivot_table(index="row", columns="seed", values="epoch_1", sort=False).astype(int),
                 "refine_timing_selected_epoch")   # the epoch of the student's best valid checkpoint
         runs = rt.drop_duplicates("run")
-        h = nb.histories(runs["run"]).merge(runs[["run", "row", "column", "seed"]], on="run")
+        h = nb.histories(runs, labels=("row", "column", "seed"))
         h["row"] = pd.Categorical(h["row"], list(dict.fromkeys(runs["row"])))   # the table's order
         fig = report.line_panels(h, "epoch", "test_loss_1", "row", "column", "training epochs", "dev cross-entropy",
                                  "Students at 50% noise (dashed: the refinement epochs)", legend="student",

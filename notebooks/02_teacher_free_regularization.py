@@ -156,7 +156,6 @@ nb.describe("label_reg.table5")
 frames["label_reg.table5"] = nb.run_table("label_reg.table5")
 nb.show(nb.paper_table(frames["label_reg.table5"]), "table5")
 
-
 # %% [markdown]
 # ## The claim: each method's gap to Finetune against the seed spread
 # Per table, task and student row (the teacher is left out): the row's and Finetune's mean
@@ -166,31 +165,9 @@ nb.show(nb.paper_table(frames["label_reg.table5"]), "table5")
 # row intersects Finetune (or falls below it). The figure shows the per-seed gaps.
 
 # %%
-def gaps_to(frame, table, base):
-    """(summary, per seed) of each student row's gap to row `base` in run_table's `frame` of
-    `table`, ×100. summary: per column and row, the row's and base's mean ± std over seeds,
-    the per-seed gap's mean and std, on how many seeds the row wins, and whether the two
-    mean ± std intervals intersect; per seed: column, seed, row, gap."""
-    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
-    wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
-    rows = [r for r, spec in table.rows.items() if spec.models == ("student",) and r != base]
-    gap = wide[rows].sub(wide[base], axis=0)
-    stats = wide.groupby("column").agg(["mean", "std"])
-    summary = []
-    for column in [c for c in table.columns if c in stats.index]:
-        (mb, sb), g = stats.loc[column, base], gap.loc[column]
-        for row in rows:
-            m, s = stats.loc[column, row]
-            summary.append({"task": column, "row": row, "row mean ± std": f"{m:.2f} ± {s:.2f}",
-                            f"{base} mean ± std": f"{mb:.2f} ± {sb:.2f}", "gap": g[row].mean(),
-                            "gap std": g[row].std(), "row wins": f"{(g[row] > 0).sum()}/{g[row].notna().sum()} seeds",
-                            "intervals intersect": abs(m - mb) <= s + sb})
-    return pd.DataFrame(summary), gap.stack().rename("gap").reset_index()
-
-
 if not nb.plan:
     base = "Finetune"   # the protocol's plain-CE row of Tables 1-5
-    parts = {name.split(".")[1]: gaps_to(frame, nb.table(name), base) for name, frame in frames.items()}
+    parts = {name.split(".")[1]: report.gaps_to(frame, nb.table(name), base) for name, frame in frames.items()}
     summary = pd.concat({t: s for t, (s, _) in parts.items()}, names=["table", None]).droplevel(1)
     nb.show(summary.round(2), "gap_to_finetune")
 
@@ -227,6 +204,6 @@ if "label_reg.precision" in nb.tables:
     fp32_bf16 = nb.run_table("label_reg.precision")
     nb.show(nb.paper_table(fp32_bf16), "precision")
     if not nb.plan:
-        cells = report.select_grid(fp32_bf16).assign(cell=lambda f: 100 * report.cell_values(f))
+        cells = report.cells(fp32_bf16)
         nb.show(report.paired_gaps(cells[cells["column"] == "SST-2, fp32"], cells[cells["column"] == "SST-2, bf16"],
                                    by="column"), "precision_gap")

@@ -114,39 +114,12 @@ import pandas as pd
 import seaborn as sns
 
 from nkdlib import report
+from nkdlib.config import make_config
 from nkdlib.runs import RunDir
 from nkdlib.session import notebook_session
 
 nb = notebook_session("03_pretrained_vs_scratch", globals())
 frames = {}   # paper table -> its runs
-
-
-def tests(frame, name):
-    """Paper table `name`'s Wilcoxon tests (the protocol's `compare`, nkdlib.report.comparisons)
-    on run_table's `frame`, one row per test and arm: the two rows' means (×100), the mean
-    per-seed difference b − a, on how many seeds b beats a, the p-value and the smallest p
-    that many seeds can give (2 / 2ⁿ)."""
-    out = report.comparisons(frame, nb.table(name))
-    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
-    wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
-    diff = [(wide.loc[c, b] - wide.loc[c, a]).dropna() for c, a, b in zip(out["column"], out["a"], out["b"])]
-    return pd.DataFrame({"test": out["test"], "arm": out["group"].where(out["group"] != "", out["column"]),
-                         "a": out["a"], "b": out["b"], "mean a": 100 * out["mean_a"], "mean b": 100 * out["mean_b"],
-                         "b − a": [d.mean() for d in diff], "b wins": [f"{(d > 0).sum()}/{len(d)}" for d in diff],
-                         "p": out["p"], "smallest p": 2.0 / 2.0 ** out["n_seeds"]}).round(4)
-
-
-def per_seed(frame, name):
-    """Per test, arm and seed: the difference b − a (×100) of the table's compared rows."""
-    cells = report.select_grid(frame).assign(cell=lambda f: 100 * report.cell_values(f))
-    wide = cells.pivot_table(index=["column", "seed"], columns="row", values="cell")
-    out = []
-    for (test, group), (a, b) in nb.table(name).compare.items():
-        d = (wide[b] - wide[a]).rename("b − a").reset_index()
-        out.append(d.assign(test=test, arm=group or d["column"], table=name.split(".")[1]))
-    return pd.concat(out, ignore_index=True)
-
-
 nb.tables
 
 # %% [markdown]
@@ -166,11 +139,12 @@ frames["label_reg.table6"] = nb.run_table("label_reg.table6")
 nb.show(nb.paper_table(frames["label_reg.table6"]), "table6")
 pretraining = nb.table("label_reg.table6").columns["Pre-trained"].get("init_from")
 if pretraining is not None and not nb.plan:   # the stand-in's pre-training run
+    pretraining = make_config(**pretraining)   # the table states the run's entries
     m = RunDir(nb.runs_dir, pretraining).metrics()
     print(f"stand-in pre-training: CIFAR-10 classes {pretraining['classes']}, {m['n_train']} images, "
           f"{pretraining['epochs']} epochs: test accuracy {100 * m['test_metric']:.2f}%")
 if not nb.plan:
-    nb.show(tests(frames["label_reg.table6"], "label_reg.table6"), "table6_wilcoxon")
+    nb.show(report.compare_tests(frames["label_reg.table6"], nb.table("label_reg.table6")), "table6_wilcoxon")
 
 # %% [markdown]
 # ## Table 7 — GLUE, student randomly initialised (`smoke` and `paper` profiles)
@@ -203,7 +177,7 @@ nb.describe("label_reg.table8")
 frames["label_reg.table8"] = nb.run_table("label_reg.table8")
 nb.show(nb.paper_table(frames["label_reg.table8"]), "table8_accuracy")
 if not nb.plan:
-    nb.show(tests(frames["label_reg.table8"], "label_reg.table8"), "table8_wilcoxon")
+    nb.show(report.compare_tests(frames["label_reg.table8"], nb.table("label_reg.table8")), "table8_wilcoxon")
 
 # %% [markdown]
 # ## Table 9 — SST-5, student randomly initialised
@@ -224,7 +198,8 @@ if "label_reg.table9" in nb.tables:
 
 # %%
 if not nb.plan:
-    diffs = pd.concat([per_seed(frames[n], n) for n in ("label_reg.table6", "label_reg.table8")], ignore_index=True)
+    diffs = pd.concat([report.compare_gaps(frames[n], nb.table(n)) for n in ("label_reg.table6", "label_reg.table8")],
+                      ignore_index=True)
     report.style()
     grid = sns.catplot(data=diffs, x="test", y="b − a", hue="arm", col="table", kind="strip", dodge=True,
                        height=3.2, aspect=1.2, sharey=False, sharex=False)

@@ -44,7 +44,7 @@
 #   2000 test images, 30 epochs (lr ÷10 at 50% and 80%, the paper's shape), bf16 autocast,
 #   3 seeds. Tables 3, 6, 7 are left out (other noise types, architectures, η; each would
 #   add as much again); Fig. 4b is run at 40% noise (the paper: 60%) for η = 2 and 4, so
-#   that all its runs are Table 1's and the η diagnosis's. The paper's tables: 48 runs, 3546 s with `--workers 2`.
+#   that all its runs are Table 1's and the η diagnosis's. The paper's tables: 48 runs, whose training times sum to 6918 s.
 #   **Diagnosis** (ours, below): Table 1's CMD rows at η = 4, a warm-up before any
 #   knowledge passes, eq. 10's averaged form, SyncMKD with Table 1's targets, Zero's symmetry over 20 seeds (CE and ProSelfLC), and the
 #   training entropy against χ: 64 more runs (two-model runs of about 250 s each).
@@ -92,31 +92,6 @@ from nkdlib.session import notebook_session
 
 nb = notebook_session("04_cmd_ablations", globals())
 
-
-def render(name, show=True):
-    """Run (or reuse) paper table `name` and show it: its run frame, or None when this
-    profile leaves the table out."""
-    if name not in nb.tables:
-        print(f"{name}: not in profile {profile!r} (nkdlib.papers.cmd.PROFILE_TABLES)")
-        return None
-    frame = nb.run_table(name)
-    if show or nb.plan:
-        nb.show(nb.paper_table(frame), name.split(".")[1])
-    return frame
-
-
-def curves(frame):
-    """Per-epoch histories of the runs of `frame`, with their labels and `cell` per epoch."""
-    keep = [c for c in ("run", "row", "column", "seed", "value", "method", "hp.target", "n_train") if c in frame]
-    h = nb.histories(frame["run"]).merge(frame[keep], on="run")
-    return h.assign(cell=report.cell_values(h))   # per epoch: one model's metric or the two models' mean
-
-
-def title(name):
-    t = nb.table(name)
-    return f"{t.source}: {t.data['task']}, {t.data['noise_rate']:.0%} {t.data['noise']} noise ({profile})"
-
-
 # %% [markdown]
 # ## Table 1 — how much knowledge to distil (Zero / All / CMD-S / CMD-P) × self-KD method
 # 40% symmetric noise; each column trains both networks with that self-KD target. The
@@ -126,7 +101,7 @@ def title(name):
 # SyncMKD, so SyncMKD with the column's target is the other possible reading.
 
 # %%
-t1 = render("cmd.table1")
+t1 = nb.render("cmd.table1")
 
 # %% [markdown]
 # ## Table 3 — noise types and rates
@@ -135,7 +110,7 @@ t1 = render("cmd.table1")
 # model; the paper's numbers mix both (some 40% cells repeat Table 1's, others Table 5's).
 
 # %%
-t3 = render("cmd.table3")
+t3 = nb.render("cmd.table3")
 
 # %% [markdown]
 # ## Table 5 — mutual KD of two networks of the same architecture
@@ -144,7 +119,7 @@ t3 = render("cmd.table3")
 # averages in the paper), so CMD-P's runs are Table 1's.
 
 # %%
-t5 = render("cmd.table5")
+t5 = nb.render("cmd.table5")
 
 # %% [markdown]
 # ## Table 6 — two networks of different architectures (ResNet-18 and ShuffleNetV2)
@@ -152,7 +127,7 @@ t5 = render("cmd.table5")
 # pair together (§5.2). Appendix A.2 says "ResNet28", Table 6 and §5.2 ResNet18.
 
 # %%
-t6 = render("cmd.table6")
+t6 = nb.render("cmd.table6")
 
 # %% [markdown]
 # ## Table 7 — η of CMD-S across symmetric noise rates
@@ -162,7 +137,7 @@ t6 = render("cmd.table6")
 # §5.4.2 concludes "a smaller η is better", but the table shows the opposite.
 
 # %%
-t7 = render("cmd.table7")
+t7 = nb.render("cmd.table7")
 
 # %% [markdown]
 # ## Figure 2 — knowledge passed per epoch
@@ -172,14 +147,14 @@ t7 = render("cmd.table7")
 # plots the sum of both directions (right panel). Its runs are Table 1's.
 
 # %%
-f2 = render("cmd.figure2", show=False)
+f2 = nb.render("cmd.figure2", show=False)
 if not nb.plan and f2 is not None:
-    h = curves(f2)
+    h = nb.histories(f2)
     h = pd.concat([h.assign(direction="A → B", passed=h["passed_a2b"] / h["n_train"]),
                    h.assign(direction="B → A", passed=h["passed_b2a"] / h["n_train"]),
                    h.assign(direction="A → B + B → A", passed=(h["passed_a2b"] + h["passed_b2a"]) / h["n_train"])])
     fig = report.line_panels(h, "epoch", "passed", "row", "direction", "epoch", "passed / training samples",
-                             title("cmd.figure2"), legend="knowledge")
+                             nb.title("cmd.figure2"), legend="knowledge")
     nb.save_figure(fig, "figure2_knowledge_passed")
 
 # %% [markdown]
@@ -188,14 +163,14 @@ if not nb.plan and f2 is not None:
 # labels); with CMD-P they keep rising. CMD-P curves are the two models' mean.
 
 # %%
-f3 = render("cmd.figure3", show=False)
+f3 = nb.render("cmd.figure3", show=False)
 if not nb.plan and f3 is not None:
-    h = curves(f3)
+    h = nb.histories(f3)   # cell: per epoch, one model's metric or the two models' mean
     mkd = h["method"] == "cmd"
     h = h.assign(accuracy=100 * h["cell"], target=np.where(mkd, h.get("hp.target"), h["method"]),
                  training=np.where(mkd, "with CMD", "alone"))
     fig = report.line_panels(h, "epoch", "accuracy", "training", "target", "epoch", "test accuracy (%)",
-                             title("cmd.figure3"), legend="self-KD")
+                             nb.title("cmd.figure3"), legend="self-KD")
     nb.save_figure(fig, "figure3_test_accuracy")
 
 # %% [markdown]
@@ -206,10 +181,10 @@ if not nb.plan and f3 is not None:
 # `nkdlib.papers.cmd.B2_GRID`, ProSelfLC).
 
 # %%
-f4a = render("cmd.figure4a")
-f4b = render("cmd.figure4b")
+f4a = nb.render("cmd.figure4a")
+f4b = nb.render("cmd.figure4b")
 if not nb.plan and (f4a is not None or f4b is not None):
-    f4 = pd.concat([f.assign(panel=nb.table(name).source, accuracy=100 * report.cell_values(f))
+    f4 = pd.concat([report.cells(f).rename(columns={"cell": "accuracy"}).assign(panel=nb.table(name).source)
                     for name, f in (("cmd.figure4a", f4a), ("cmd.figure4b", f4b)) if f is not None])
     fig = report.line_panels(f4, "hp.b2", "accuracy", "column", "panel", "b₂", "final test accuracy (%)",
                              f"CMD + {', '.join(f4['hp.target'].unique())} ({profile})", legend="(a) noise, (b) η")
@@ -240,29 +215,22 @@ if not nb.plan:
 # is higher, p = two-sided Wilcoxon signed-rank test. The paper's claim is Δ > 0.
 
 # %%
-def against_zero(frame, label):
-    """Cells of `frame` (percent, one per run) with `label(row)` as their name, against
-    Table 1's Zero of the same target, paired by seed (nkdlib.report.paired_gaps)."""
-    zero = t1[t1["row"] == "Zero"].assign(cell=lambda f: 100 * report.cell_values(f))
-    frame = frame.assign(cell=100 * report.cell_values(frame), label=[label(r) for _, r in frame.iterrows()])
-    return pd.concat([report.paired_gaps(frame[frame["hp.target"] == target], zero[zero["hp.target"] == target])
-                      for target in frame["hp.target"].unique()])
-
-
-diagnosis = {name: render(name) for name in ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.peer_form",
-                                             "cmd.zero_symmetry", "cmd.entropy")}
+diagnosis = {name: nb.render(name) for name in ("cmd.eta", "cmd.warmup", "cmd.loss_form", "cmd.peer_form",
+                                                "cmd.zero_symmetry", "cmd.entropy")}
 if not nb.plan and diagnosis["cmd.eta"] is not None:
-    gaps = pd.concat([
-        against_zero(t1[t1["row"].isin(["All", "CMD-S", "CMD-P"])],
-                     lambda r: f"{r['row']} (η = {r['hp.eta']:g}), {r['column']}"),
-        against_zero(diagnosis["cmd.eta"][diagnosis["cmd.eta"]["hp.eta"] != 2.0],
-                     lambda r: f"{r['row']} (η = {r['hp.eta']:g}), {r['column'].split(',')[0]}"),
-        against_zero(diagnosis["cmd.warmup"][diagnosis["cmd.warmup"]["hp.warmup"] > 0],
-                     lambda r: f"{r['row']}, {r['column']}, ProSelfLC"),
-        against_zero(diagnosis["cmd.loss_form"][diagnosis["cmd.loss_form"]["hp.form"] == "mean"],
-                     lambda r: f"{r['row']}, averaged eq. 10, ProSelfLC"),
-    ])
-    nb.show(gaps, "diagnosis_against_zero")
+    zero = report.cells(t1[t1["row"] == "Zero"])
+    rows = report.cells(t1[t1["row"].isin(["All", "CMD-S", "CMD-P"])])
+    by_eta = report.cells(diagnosis["cmd.eta"][diagnosis["cmd.eta"]["hp.eta"] != 2.0])
+    warm = report.cells(diagnosis["cmd.warmup"][diagnosis["cmd.warmup"]["hp.warmup"] > 0])
+    form = report.cells(diagnosis["cmd.loss_form"][diagnosis["cmd.loss_form"]["hp.form"] == "mean"])
+    variants = [   # each run labelled, then against Zero of the same target, paired by seed
+        rows.assign(label=[f"{r} (η = {e:g}), {c}" for r, e, c in zip(rows["row"], rows["hp.eta"], rows["column"])]),
+        by_eta.assign(label=[f"{r} (η = {e:g}), {c.split(',')[0]}"
+                             for r, e, c in zip(by_eta["row"], by_eta["hp.eta"], by_eta["column"])]),
+        warm.assign(label=warm["row"] + ", " + warm["column"] + ", ProSelfLC"),
+        form.assign(label=form["row"] + ", averaged eq. 10, ProSelfLC"),
+    ]
+    nb.show(pd.concat([report.paired_gaps(v, zero, within="hp.target") for v in variants]), "diagnosis_against_zero")
 
 # %% [markdown]
 # ### What passes: the peer's predictions (SyncMKD) or its refined label (CMD's All)
@@ -274,8 +242,7 @@ if not nb.plan and diagnosis["cmd.eta"] is not None:
 
 # %%
 if not nb.plan and diagnosis["cmd.peer_form"] is not None:
-    cells = pd.concat([f.assign(cell=100 * report.cell_values(f)) for f in
-                       (t1, t5, diagnosis["cmd.loss_form"], diagnosis["cmd.peer_form"])])
+    cells = pd.concat([report.cells(f) for f in (t1, t5, diagnosis["cmd.loss_form"], diagnosis["cmd.peer_form"])])
     sync = cells[cells["table"] == "cmd.peer_form"]
     t5_cells, t1_all = cells[cells["table"] == "cmd.table5"], cells[(cells["table"] == "cmd.table1") & (cells["row"] == "All")]
     pairs = [   # (label, runs a, runs b)
@@ -310,12 +277,12 @@ if not nb.plan and diagnosis["cmd.zero_symmetry"] is not None:
 
 # %%
 if not nb.plan and diagnosis["cmd.entropy"] is not None:
-    h = curves(diagnosis["cmd.entropy"])
+    h = nb.histories(diagnosis["cmd.entropy"])
     q = [c for c in h.columns if c.startswith("entropy_q")]
     long = h.melt(["epoch", "row"], q, "quantile", "entropy")
     long["quantile"] = long["quantile"].str.extract(r"q(\d+)_")[0] + "%"
     fig = report.line_panels(long, "epoch", "entropy", "quantile", "row", "epoch", "H(p) of training predictions (nats)",
-                             title("cmd.entropy"), legend="quantile")
+                             nb.title("cmd.entropy"), legend="quantile")
     for ax, row in zip(fig.axes, long["row"].unique()):
         chi = h[h["row"] == row].groupby("epoch")["chi"].mean()
         ax.plot(chi.index, chi.to_numpy(), color="black", linestyle="--", label="χ(t)")

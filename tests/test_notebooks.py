@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from nkdlib import notebooks as runner
-from nkdlib.notebooks import execute, notebooks
+from nkdlib.notebooks import notebooks
 from nkdlib.cost import plan_frame
 from nkdlib.session import notebook_session
 
@@ -148,14 +148,46 @@ def test_no_variable_shadows_an_imported_module(source):
     assert not assigned & modules
 
 
+def test_session_renders_a_table_or_says_why_not(tmp_path, capsys):
+    nb = notebook_session("04_cmd_ablations", dict(profile="small", runs_dir=str(tmp_path / "runs"),
+                                                   figures_dir=str(tmp_path), plan=True))
+    assert nb.render("cmd.table3") is None and "cmd.table3: not in profile 'small'" in capsys.readouterr().out
+    frame = nb.render("cmd.table5", show=False)   # plan mode: its run counts are shown all the same
+    assert len(frame) == 7 * 3   # small: 7 rows x 3 seeds, one column
+    assert pd.read_csv(tmp_path / "04_cmd_ablations" / "plan" / "table5.csv")["Accuracy"].sum() == 21
+    assert nb.title("cmd.table1") == "§5.1.1, Table 1: cifar10, 40% symmetric noise (small)"
+
+
+def test_session_histories_carry_their_jobs_labels_and_cell(tmp_path, monkeypatch):
+    import nkdlib.session as session
+    logged = pd.DataFrame({"run": ["r1", "r1", "r2"], "epoch": [1, 2, 1], "test_metric_0": [0.1, 0.2, 0.3],
+                           "test_metric_1": [0.3, 0.4, 0.5]})
+    monkeypatch.setattr(session, "histories", lambda root, names, file: logged[logged["run"].isin(set(names))])
+    nb = notebook_session("04_cmd_ablations", dict(profile="smoke", runs_dir=str(tmp_path), figures_dir=str(tmp_path)))
+    frame = pd.DataFrame({"run": ["r1", "r2", "r2"], "row": ["x", "y", "y"], "seed": 0,
+                          "value": ["mean", "test_metric_1", "test_metric_1"]})   # r2's job twice: one history
+    h = nb.histories(frame)
+    assert h[["run", "epoch", "row"]].values.tolist() == [["r1", 1, "x"], ["r1", 2, "x"], ["r2", 1, "y"]]
+    assert h["cell"].tolist() == pytest.approx([0.2, 0.3, 0.5])   # the two models' mean; model 1
+    assert list(nb.histories(frame, labels=())) == list(logged)   # no labels: the histories as logged
+
+
 @pytest.mark.parametrize("source", notebooks(), **ids)
-def test_notebook_smoke(source, tmp_path, shared_data):
-    figures = tmp_path / "figures"
-    execute(source, tmp_path / "out", profile="smoke", quiet=True, data_dir=str(shared_data), workers=1,
-            runs_dir=str(tmp_path / "runs"), figures_dir=str(figures))
-    written = list((figures / source.stem / "profile=smoke").iterdir())
-    suffixes = {p.suffix for p in written}
-    assert {".csv", ".png", ".pdf"} <= suffixes, written
+def test_notebook_runs_under_plain_papermill_with_default_parameters(source, tmp_path, shared_data):
+    """The smoke profile (CI) with only -p profile smoke, as a Jupyter user would run it:
+    runs_dir, figures_dir, data_dir and workers are None. The package is copied, so its
+    <repo>/runs and figures are tmp_path's. Each writes tables (CSV) and figures (PNG, PDF)."""
+    for folder in ("nkdlib", "notebooks"):
+        shutil.copytree(runner.ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    built = tmp_path / f"{source.stem}.ipynb"
+    jupytext.write(jupytext.read(tmp_path / "notebooks" / source.name), built)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NKD_DATA_DIR": str(shared_data)}
+    out = subprocess.run([sys.executable, "-m", "papermill", str(built), str(tmp_path / "out.ipynb"),
+                          "-p", "profile", "smoke", "--cwd", str(tmp_path / "notebooks")],
+                         capture_output=True, text=True, env=env, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    written = list((tmp_path / "figures" / source.stem / "profile=smoke").iterdir())
+    assert {".csv", ".png", ".pdf"} <= {p.suffix for p in written}, written
     assert all(p.stat().st_size > 0 for p in written)
 
 
@@ -171,21 +203,6 @@ def test_code_reads_parameters_through_the_session(source):
     names = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)]
     raw = {n.id for n in names if isinstance(n.ctx, ast.Load)} - {n.id for n in names if isinstance(n.ctx, ast.Store)}
     assert raw & (set(SETTINGS) | set(papers.parameters(source.stem))) <= {"profile"}
-
-
-def test_notebook_03_runs_under_plain_papermill_with_default_parameters(tmp_path, shared_data):
-    """Only -p profile smoke, as a Jupyter user would run it: runs_dir, figures_dir and
-    data_dir are None. The package is copied, so its <repo>/runs and figures are tmp_path's."""
-    for folder in ("nkdlib", "notebooks"):
-        shutil.copytree(runner.ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
-    built = tmp_path / "03.ipynb"
-    jupytext.write(jupytext.read(tmp_path / "notebooks" / "03_pretrained_vs_scratch.py"), built)
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NKD_DATA_DIR": str(shared_data)}
-    out = subprocess.run([sys.executable, "-m", "papermill", str(built), str(tmp_path / "out.ipynb"),
-                          "-p", "profile", "smoke", "--cwd", str(tmp_path / "notebooks")],
-                         capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert (tmp_path / "figures" / "03_pretrained_vs_scratch" / "profile=smoke" / "table6.csv").is_file()
 
 
 def test_cli_help_and_typos_answer_without_importing_torch():

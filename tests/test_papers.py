@@ -15,6 +15,56 @@ def test_every_table_of_every_profile_of_every_paper_builds():
     assert papers.check_all_profiles() > 30
 
 
+def test_the_registries_are_read_off_the_tables_and_name_the_notebooks_there_are():
+    from nkdlib.notebooks import notebooks
+    assert list(papers.NOTEBOOKS) == [p.stem for p in notebooks()]
+    assert papers.NOTEBOOKS["03_pretrained_vs_scratch"] is papers.label_reg
+    assert all(name == t.name for name, t in papers.TABLES.items())
+    # Table 3 and our diagnosis: rendered by notebook 04 in the profiles listing them, nowhere else
+    assert "cmd.table3" in papers.notebook_tables("04_cmd_ablations", "smoke")
+    assert "cmd.table3" not in papers.notebook_tables("04_cmd_ablations", "small")
+    assert "cmd.eta" not in papers.notebook_tables("04_cmd_ablations", "paper")
+    assert papers.notebook_tables("03_pretrained_vs_scratch", "gpu") == ("label_reg.table6",)
+    assert [c.table for c in papers.claims("01_noisy_glue_kd")] == ["noisy_kd.table1"] * 6
+
+
+def test_a_new_table_is_one_literal(monkeypatch):
+    """A Table naming its notebook and profiles is rendered there, scaled by its own entry."""
+    new = dataclasses.replace(papers.TABLES["cmd.table5"], name="cmd.extra", profiles={"small": {"rows": ("CE",)}})
+    monkeypatch.setitem(papers.TABLES, "cmd.extra", new)
+    monkeypatch.setattr(cmd, "tables", lambda tables=cmd.tables, **knobs: {**tables(**knobs), "cmd.extra": new})
+    assert papers.notebook_tables("04_cmd_ablations", "small")[-1] == "cmd.extra"
+    assert "cmd.extra" not in papers.notebook_tables("04_cmd_ablations", "smoke")
+    assert list(papers.table("cmd.extra", "small").rows) == ["CE"]
+    assert papers.table("cmd.extra", "small").models == cmd.PROFILES["small"]["models"]   # the paper-wide entry
+
+
+def test_a_table_may_only_list_known_profiles_and_an_empty_paper_entry(monkeypatch):
+    for profiles, message in (({"smal": {}}, r"must be among"), ({"paper": {"seeds": (0,)}}, r"empty 'paper' entry")):
+        bad = dataclasses.replace(papers.TABLES["cmd.table5"], profiles=profiles)
+        monkeypatch.setitem(papers.TABLES, "cmd.table5", bad)
+        with pytest.raises(ValueError, match=message):
+            papers.check_all_profiles()
+
+
+def test_papers_import_nothing_outside_papers():
+    """The papers are description: no torch, no jobs, runs, report or config."""
+    import subprocess
+    import sys
+    code = "import sys, nkdlib.papers; print(sorted(m for m in sys.modules if m.startswith('nkdlib') or m == 'torch'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert eval(out) == ["nkdlib", "nkdlib.papers", "nkdlib.papers.cmd", "nkdlib.papers.label_reg",
+                         "nkdlib.papers.noisy_kd", "nkdlib.papers.table"]
+
+
+def test_one_list_of_model_names():
+    from nkdlib import models
+    from nkdlib.papers.table import MODEL_NAMES, VISION_NAMES, model_kind
+    assert models.MODEL_NAMES is MODEL_NAMES and models.VISION_NAMES is VISION_NAMES
+    assert model_kind("resnet34") == model_kind("mlp") == "vision"
+    assert model_kind("minilm") == model_kind("FacebookAI/roberta-large") == "text"
+
+
 @pytest.mark.parametrize("entry, message", [
     (dict(rows=("Zer0",)), r"unknown row\(s\) \['Zer0'\]; known: \['Zero', 'All', 'CMD-S', 'CMD-P'"),
     (dict(columns=("ProSelfLc",)), r"unknown column\(s\) \['ProSelfLc'\]; known: \['CE', 'LS'"),
@@ -30,16 +80,18 @@ def test_a_misspelled_profile_name_is_refused_naming_the_valid_ones(entry, messa
 
 
 def test_a_tables_own_entry_may_not_name_rows_or_columns_of_other_tables(monkeypatch):
-    monkeypatch.setitem(cmd.SMOKE, "cmd.table1", {"rows": ("CE",)})   # a row of Table 5, not Table 1
-    with pytest.raises(ValueError, match=r"profile entry for cmd.table1: unknown row\(s\) \['CE'\]"):
+    t1 = papers.TABLES["cmd.table1"]
+    bad = dataclasses.replace(t1, profiles={**t1.profiles, "smoke": {"rows": ("CE",)}})   # a row of Table 5
+    monkeypatch.setattr(cmd, "tables", lambda tables=cmd.tables, **knobs: {**tables(**knobs), "cmd.table1": bad})
+    with pytest.raises(ValueError, match=r"profile 'smoke' entry for cmd.table1: unknown row\(s\) \['CE'\]"):
         papers.table("cmd.table1", "smoke")
 
 
 def test_a_paper_wide_subset_is_checked_against_the_union_of_the_papers_tables(monkeypatch):
     # "Clean" is a column of Table 3 only: a paper-wide subset naming it leaves Table 5 whole
-    monkeypatch.setitem(cmd.SMOKE, "cmd", {**cmd.SMOKE["cmd"], "columns": ("Clean",)})
+    monkeypatch.setitem(cmd.PROFILES, "smoke", {**cmd.PROFILES["smoke"], "columns": ("Clean",)})
     assert list(papers.table("cmd.table5", "smoke").columns) == ["Accuracy"]
-    monkeypatch.setitem(cmd.SMOKE, "cmd", {**cmd.SMOKE["cmd"], "columns": ("Clean", "Cleen")})
+    monkeypatch.setitem(cmd.PROFILES, "smoke", {**cmd.PROFILES["smoke"], "columns": ("Clean", "Cleen")})
     with pytest.raises(ValueError, match=r"unknown column\(s\) \['Cleen'\]"):
         papers.table("cmd.table5", "smoke")
 

@@ -80,6 +80,64 @@ def test_paired_gaps_pairs_by_seed_counts_wins_and_tests():
     assert out.loc["y", "n"] == 1 and out.loc["y", "wins"] == "0/1" and out.loc["y", "p"] == 1.0   # seed 9 unpaired
 
 
+def test_paired_gaps_within_pairs_each_value_with_the_bases_of_that_value_in_order():
+    cells = pd.DataFrame({"label": ["b", "b", "a", "a"], "t": ["q", "q", "p", "p"], "seed": [0, 1, 0, 1],
+                          "cell": [5.0, 7.0, 3.0, 1.0]})
+    base = pd.DataFrame({"t": ["p", "p", "q", "q"], "seed": [0, 1, 0, 1], "cell": [2.0, 2.0, 4.0, 4.0]})
+    out = report.paired_gaps(cells, base, within="t")
+    assert list(out.index) == ["b", "a"]   # t's values in cells' order, not sorted
+    assert out.loc["b", "Δ"] == 2.0 and out.loc["b", "wins"] == "2/2"   # (5 − 4 + 7 − 4) / 2 against q's base
+    assert out.loc["a", "Δ"] == 0.0 and out.loc["a", "wins"] == "1/2"   # 3 − 2, 1 − 2 against p's base
+
+
+def _frame(values):
+    """A run_table-like frame: {(row, column, seed): metric (fraction)}, one-model cells, no grid."""
+    return pd.DataFrame([{"block": "", "row": r, "column": c, "seed": s, "grid": "", "value": "test_metric_0",
+                          "test_metric_0": v} for (r, c, s), v in values.items()])
+
+
+def test_cells_are_points_at_the_best_grid_point():
+    frame = pd.DataFrame({"block": "", "row": "kd", "column": "c", "seed": [0, 0, 1, 1], "value": "mean",
+                          "grid": ['{"w": 1}', '{"w": 2}', '{"w": 1}', '{"w": 2}'], "valid_metric": [0.1, 0.9, 0.2, 0.8],
+                          "test_metric_0": [0.5, 0.6, 0.7, 0.8], "test_metric_1": [0.7, 0.8, 0.9, 1.0]})
+    out = report.cells(frame)
+    assert out["grid"].tolist() == ['{"w": 2}'] * 2 and out["cell"].tolist() == pytest.approx([70.0, 90.0])
+
+
+def test_seed_gaps_and_gaps_to_a_base_row():
+    from nkdlib.papers.table import Row, Table
+    frame = _frame({("base", "c", 0): 0.50, ("base", "c", 1): 0.60, ("x", "c", 0): 0.53, ("x", "c", 1): 0.59,
+                    ("teacher", "c", 0): 0.9, ("teacher", "c", 1): 0.9})
+    gaps = report.seed_gaps(frame, [("base", "x")])
+    assert gaps[["column", "seed", "a", "b"]].values.tolist() == [["c", 0, "base", "x"], ["c", 1, "base", "x"]]
+    assert gaps["gap"].tolist() == pytest.approx([3.0, -1.0])   # points: 53 − 50, 59 − 60
+    table = Table(name="t.t", source="", models={"student": "mlp", "teacher": "mlp"}, seeds=(0, 1), recipe={},
+                  data={}, rows={"teacher": Row("ce", models=("teacher",)), "base": Row("ce"), "x": Row("ls")},
+                  columns={"c": {}})
+    summary, per_seed = report.gaps_to(frame, table, "base")
+    row = summary.iloc[0]   # the teacher is no student row: x only
+    assert len(summary) == 1 and row["row"] == "x" and row["gap"] == pytest.approx(1.0)
+    assert row["row mean ± std"] == "56.00 ± 4.24" and row["base mean ± std"] == "55.00 ± 7.07"
+    assert row["row wins"] == "1/2 seeds" and row["intervals intersect"]
+    assert per_seed["gap"].tolist() == pytest.approx([3.0, -1.0]) and list(per_seed) == ["column", "seed", "row", "gap"]
+
+
+def test_compare_gaps_and_tests_per_test_and_arm():
+    from nkdlib.papers.table import Row, Table
+    frame = _frame({("a", arm, s): 0.5 for arm in ("P", "S") for s in range(3)}
+                   | {("b", "P", s): 0.5 + d for s, d in enumerate((0.01, 0.02, -0.01))}
+                   | {("b", "S", s): 0.5 + d for s, d in enumerate((0.01, 0.02, 0.03))})
+    table = Table(name="t.t8", source="", models={"student": "mlp"}, seeds=(0, 1, 2), recipe={}, data={},
+                  rows={"a": Row("ce"), "b": Row("ls")}, columns={"P": {}, "S": {}}, compare={("a vs b", ""): ("a", "b")})
+    gaps = report.compare_gaps(frame, table)
+    assert gaps["arm"].tolist() == ["P"] * 3 + ["S"] * 3 and gaps["table"].eq("t8").all()
+    assert gaps["b − a"].tolist() == pytest.approx([1, 2, -1, 1, 2, 3])
+    tests = report.compare_tests(frame, table).set_index("arm")   # rounded to 4 places
+    assert tests.loc["P", "b − a"] == 0.6667 and tests.loc["P", "b wins"] == "2/3"
+    assert tests.loc["S", "b − a"] == 2.0 and tests.loc["S", "b wins"] == "3/3" and tests.loc["S", "p"] == 0.25
+    assert tests.loc["S", "smallest p"] == 0.25 and tests.loc["S", "mean b"] == 52.0
+
+
 # verdict: SST-2 cells in points, 3 seeds; seeds listed out of order (pairing is by seed), and
 # CD+LR has an unpaired seed 3 at 50% that must be left out.
 #   25%: Vanilla 77, 78, 76 (77 ± 1); CD+LR 80, 82, 81 (81 ± 1): gaps +3, +4, +5 (4 ± 1), intervals apart

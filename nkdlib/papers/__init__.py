@@ -1,11 +1,13 @@
-"""The three papers, one module each (its protocol tables, our ablations, its profiles and
-its notebooks' table lists), and the one way to get a table as a notebook runs it:
+"""The three papers, one module each (its protocol tables, our ablations, its paper-wide
+profile entries and claims), and the one way to get a table as a notebook runs it:
 
     t = table("cmd.table1", "small", {"eta": 4.0, "seeds": [0, 1]})   # profile, then parameters
 
+Each Table names the notebook that renders it and the profiles it is rendered in, with its
+own entry for each (Table.profiles): NOTEBOOKS and notebook_tables are read off the tables.
 Profiles: `paper` is each paper's protocol as it stands; the others change its tables
-(nkdlib.papers.table.scaled) by entries keyed by paper ("cmd") or by table ("cmd.table6",
-a table's own entry replacing the paper-wide entry of the same key as a whole):
+(nkdlib.papers.table.scaled) by the paper's entry (the module's PROFILES) and the table's
+own (replacing the paper-wide entry of the same key as a whole):
 - smoke: every code path on tiny subsets and tiny models, numbers meaningless; all
   notebooks in minutes on a 2-core CPU (what CI runs);
 - small: the papers' central claims, sized for a 2-core CPU with real offline data;
@@ -22,8 +24,8 @@ from .table import Table, check_entry, scaled, with_values
 
 PAPERS = {m.PAPER: m for m in (noisy_kd, label_reg, cmd)}
 PROFILES = ("smoke", "small", "gpu", "paper")
-NOTEBOOKS = {nb: m for m in PAPERS.values() for nb in m.NOTEBOOKS}   # notebook -> its paper's module
 TABLES = {name: t for m in PAPERS.values() for name, t in m.tables().items()}   # every table at its defaults
+NOTEBOOKS = {t.notebook: PAPERS[t.name.split(".")[0]] for t in TABLES.values()}   # notebook -> its paper's module
 DATASETS = ("cifar10", "cifar100")   # the `dataset` parameter of the vision tables
 GENERIC = {   # parameter -> what it changes (None: the profile's value), for every notebook
     "seeds": "the seeds (a list)",
@@ -52,33 +54,41 @@ def check_profile(profile: str) -> None:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
 
 
+def _shown(notebook: str, profile: str | None = None) -> tuple:
+    """Names of the tables of `notebook` (rendered in `profile`; None: in any), in their paper's order."""
+    return tuple(name for name, t in TABLES.items()
+                 if t.notebook == notebook and (profile is None or profile in t.profiles))
+
+
 def notebook_tables(notebook: str, profile: str) -> tuple:
-    """Names of the tables `notebook` renders in `profile`; a profile that has none of them
-    (gpu for the text notebooks) is refused, saying which notebooks it covers."""
+    """Names of the tables `notebook` renders in `profile` (Table.profiles); a profile that has
+    none of them (gpu for the text notebooks) is refused, saying which notebooks it covers."""
     check_profile(profile)
-    paper = _paper(notebook)
-    if profile == "paper":
-        return paper.NOTEBOOKS[notebook]
-    names = paper.PROFILE_TABLES.get(profile, {}).get(notebook, paper.NOTEBOOKS[notebook])
-    if profile not in paper.PROFILES or not names:
-        covered = [nb for nb, m in NOTEBOOKS.items() if profile in m.PROFILES
-                   and m.PROFILE_TABLES.get(profile, {}).get(nb, m.NOTEBOOKS[nb])]
+    _paper(notebook)   # a known notebook
+    names = _shown(notebook, profile)
+    if not names:
+        covered = [nb for nb in NOTEBOOKS if _shown(nb, profile)]
         raise ValueError(f"profile {profile!r} has no tables of notebook {notebook}; it covers {covered} "
                          "(use smoke, small or paper for this notebook)")
     return names
 
 
 def claims(notebook: str) -> list:
-    """The paper's claims `notebook` judges (its paper module's CLAIMS: nkdlib.papers.table.Claim,
-    each naming its table), none where the module states none."""
-    return list(getattr(_paper(notebook), "CLAIMS", {}).get(notebook, ()))
+    """The paper's claims `notebook` judges: those of its paper module's CLAIMS
+    (nkdlib.papers.table.Claim) whose table it renders."""
+    return [c for c in _paper(notebook).CLAIMS if TABLES[c.table].notebook == notebook]
+
+
+def _list_parameters(notebook: str) -> tuple:
+    """The parameters of `notebook` whose value is a list: seeds and the knobs whose default is a tuple."""
+    return ("seeds", *(k for k, (default, _) in _paper(notebook).KNOBS.items() if isinstance(default, tuple)))
 
 
 def parameters(notebook: str) -> dict:
     """Every science parameter of `notebook` -> what it changes: GENERIC (`dataset` only where
     every table trains on CIFAR: notebook 04) and its paper's KNOBS."""
     paper = _paper(notebook)
-    vision = all(TABLES[name].data.get("task") in DATASETS for name in paper.NOTEBOOKS[notebook])
+    vision = all(TABLES[name].data.get("task") in DATASETS for name in _shown(notebook))
     generic = {k: v for k, v in GENERIC.items() if vision or k != "dataset"}
     return {**generic, **{k: help for k, (_, help) in paper.KNOBS.items()}}
 
@@ -94,10 +104,10 @@ def check_values(notebook: str, values: dict) -> dict:
     if "dataset" in given and given["dataset"] not in DATASETS:
         raise ValueError(f"parameter dataset={given['dataset']!r}; choose one of {list(DATASETS)}")
     if "models" in given:
-        roles = {r for name in _paper(notebook).NOTEBOOKS[notebook] for r in TABLES[name].models}
+        roles = {r for name in _shown(notebook) for r in TABLES[name].models}
         if not isinstance(given["models"], dict) or set(given["models"]) - roles:
             raise ValueError(f"parameter models={given['models']!r} must map roles {sorted(roles)} to model names")
-    for key in ("seeds", "eta_grid", "b2_grid", "vanilla_w_grid"):
+    for key in _list_parameters(notebook):
         if key not in given:
             continue
         if isinstance(given[key], (str, dict)) or not hasattr(given[key], "__iter__") or not len(given[key]):
@@ -120,12 +130,11 @@ def table(name: str, profile: str = "paper", values: dict | None = None) -> Tabl
     tables = paper.tables(**knobs)
     t = tables[name]
     if profile != "paper":
-        entries = paper.PROFILES.get(profile, {})
+        wide, own = paper.PROFILES.get(profile, {}), t.profiles.get(profile, {})
         rebuilt = {paper.KNOB_AXES[k][name] for k in knobs if name in paper.KNOB_AXES.get(k, {})}
-        check_entry(entries.get(paper.PAPER, {}), union(tables.values()), f"profile {profile!r} entry {paper.PAPER!r}",
-                    rebuilt)
-        check_entry(entries.get(name, {}), t, f"profile entry for {name}", rebuilt)
-        t = scaled(t, {**entries.get(paper.PAPER, {}), **entries.get(name, {})}, keep_all=rebuilt)
+        check_entry(wide, union(tables.values()), f"profile {profile!r} entry {paper.PAPER!r}", rebuilt)
+        check_entry(own, t, f"profile {profile!r} entry for {name}", rebuilt)
+        t = scaled(t, {**wide, **own}, keep_all=rebuilt)
     if values.get("dataset") is not None:
         if t.data.get("task") not in DATASETS:
             raise ValueError(f"parameter dataset applies to the vision tables; {name} trains on {t.data.get('task')}")
@@ -145,21 +154,16 @@ def union(tables) -> Table:
 
 
 def check_all_profiles() -> int:
-    """Build every table of every profile of every paper (each name checked); returns how many."""
-    n = 0
+    """Build every table in every profile that renders it (each name checked); returns how
+    many. ValueError names a profile that is none of PROFILES, or a "paper" entry (the paper
+    profile runs the protocol as stated)."""
     for paper in PAPERS.values():
-        for profile in paper.PROFILES:
-            names = set(paper.PROFILES[profile]) - {paper.PAPER}
-            unknown = names - set(paper.tables())
-            if unknown:
-                raise ValueError(f"profile {profile!r} of {paper.PAPER}: unknown table(s) {sorted(unknown)}; "
-                                 f"known: {sorted(paper.tables())}")
-            for notebook in paper.NOTEBOOKS:
-                try:
-                    shown = notebook_tables(notebook, profile)
-                except ValueError:
-                    continue   # a profile without this notebook (gpu: text notebooks)
-                for name in shown:
-                    table(name, profile)
-                    n += 1
-    return n
+        if set(paper.PROFILES) - set(PROFILES):
+            raise ValueError(f"{paper.PAPER}.PROFILES: unknown profile(s) {sorted(set(paper.PROFILES) - set(PROFILES))}")
+    for name, t in TABLES.items():
+        if set(t.profiles) - set(PROFILES) or t.profiles.get("paper"):
+            raise ValueError(f"{name}: profiles {sorted(t.profiles)} must be among {PROFILES}, "
+                             "with an empty 'paper' entry")
+        for profile in t.profiles:
+            table(name, profile)
+    return sum(len(t.profiles) for t in TABLES.values())

@@ -6,7 +6,8 @@ Understanding* (shared/papers/noisy-kd-nlu.md): notebook 01, in one place.
   parameters a notebook varies (KNOBS);
 - our diagnosis runs (`diagnosis`), as tables over Table 1: the noise reading, Vanilla's w
   beyond its grid, when CD+LR refines; and what a refinement did (`refinement`);
-- the profiles (PROFILES): how smoke and small change those tables (nkdlib.papers.table.scaled).
+- the profiles: how smoke and small change those tables (nkdlib.papers.table.scaled): PROFILES,
+  paper-wide; each table's own entries and the profiles that render it: Table.profiles.
 
 smoke: every path of notebook 01 (the 0% block's reduced rows, a noisy block with CD,
 CD+LR, Self-DSTL and the Vanilla grid, a sentence task and a pair task, Fig. 2's step
@@ -24,7 +25,7 @@ Cost arithmetic: notebook 01's introduction.
 
 import dataclasses
 
-from .table import Claim, Row, Table
+from .table import Claim, Row, Table, by_name
 
 PAPER = "noisy_kd"   # the prefix of its table names
 
@@ -73,6 +74,11 @@ KNOBS = {   # notebook parameter -> (default, what it changes)
     "refine_epoch": (REFINE_EPOCH, "CD+LR: epochs of Co-Distill before label refinement"),
 }
 KNOB_AXES = {}   # no knob rebuilds a table's rows or columns
+NOTEBOOK = "01_noisy_glue_kd"   # renders every table of this paper
+SMOKE_TEXT = dict(max_train=160, max_test=64, max_length=32, eval_steps=2)
+SMALL_TEXT = dict(max_train=2000,   # 1800 train + 200 noisy valid (§4.1's 10%)
+                  max_test=None,    # the whole SST-2 dev set (872): ±1.4 points per run
+                  max_length=64)    # SST-2 sentences are short; batches are padded to their longest
 
 
 def tables(vanilla_w_grid=VANILLA_W_GRID, refine_epoch=REFINE_EPOCH) -> dict:
@@ -90,8 +96,8 @@ def tables(vanilla_w_grid=VANILLA_W_GRID, refine_epoch=REFINE_EPOCH) -> dict:
         "CD": Row("co_distill", CD_HP, models=("teacher", "student"), value="model 1"),
         "CD+LR": Row("co_distill_lr", cd_lr_hp, models=("teacher", "student"), value="model 1"),
     }
-    out = {
-        "noisy_kd.table1": Table(
+    out = by_name(
+        Table(
             name="noisy_kd.table1",
             source="§4, Table 1",
             models=NOISY_KD_MODELS,
@@ -114,8 +120,10 @@ def tables(vanilla_w_grid=VANILLA_W_GRID, refine_epoch=REFINE_EPOCH) -> dict:
                 "The paper gives no optimiser, lr, batch size, epochs or seed values: all of NOISY_KD_RECIPE is ours.",
                 "§4.3 tunes hyper-parameters 'for all models' without naming them; we tune only Vanilla's α (§4.2).",
             ),
+            notebook=NOTEBOOK,
+            profiles=dict(paper={}, smoke={}, small={}),
         ),
-        "noisy_kd.figure2": Table(
+        Table(
             name="noisy_kd.figure2",
             source="§4.4, Fig. 2",
             models=NOISY_KD_MODELS,
@@ -129,8 +137,11 @@ def tables(vanilla_w_grid=VANILLA_W_GRID, refine_epoch=REFINE_EPOCH) -> dict:
             columns={k: GLUE7[k] for k in ("MNLI", "QNLI", "MRPC", "SST-2")},
             measure="steps: test_loss",   # the student's loss on the GLUE dev set
             notes=("'4 GLUE tasks' are not listed; MNLI, QNLI, MRPC and SST-2 are the ones §4.4 discusses.",),
+            notebook=NOTEBOOK,
+            profiles=dict(paper={}, smoke=dict(columns=("SST-2",), data=SMOKE_TEXT, blocks=None),  # None: its one block ""
+                          small=dict(seeds=(0,), data={**SMALL_TEXT, "eval_steps": 10})),   # 22 points over 228 steps
         ),
-    }
+    )
     return {**out, **diagnosis(out["noisy_kd.table1"], vanilla_w_grid)}
 
 
@@ -160,7 +171,8 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
         blocks=blocks, block_rows={}, average=None,
         notes=("Criterion, fixed before the runs: per task, the reading whose w/o-KD drops from 0% to 25% and to 50% "
                "come closer to the paper's (PAPER_DROPS); a reading fits a task when its 50% drop is within half of "
-               "the paper's, |ours - paper| <= |paper| / 2.",))
+               "the paper's, |ours - paper| <= |paper| / 2.",),
+        profiles={"small": dict(columns=("SST-2", "CoLA"))})   # RTE's 277 dev sentences cannot separate them
     vanilla = t1.rows["Vanilla"]
     ws = tuple(sorted({*vanilla_w_grid, *W_BEYOND}))
     vanilla_w = dataclasses.replace(
@@ -169,7 +181,8 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
               **{f"w = {w:g}": dataclasses.replace(vanilla, hp={**vanilla.hp, "w": w}, grid={}) for w in ws}},
         block_rows={b: tuple(f"w = {w:g}" for w in ws) for b in t1.blocks}, average=None,
         notes=("Each w's own runs (the grid's points are Table 1's Vanilla runs); w = 1 drops the noisy labels "
-               "from the loss.",))
+               "from the loss.",),
+        profiles={"small": dict(rows=None)})   # None: all its rows (the paper-wide entry names Table 1's)
     cd, cd_lr = t1.rows["CD"], t1.rows["CD+LR"]
     timing = dataclasses.replace(
         t1, name="noisy_kd.refine_timing", source="ours: when CD+LR refines the labels (§3.2: after 2 epochs)",
@@ -178,7 +191,8 @@ def diagnosis(t1: Table, vanilla_w_grid=VANILLA_W_GRID) -> dict:
                            for e in REFINE_EPOCHS}},
         blocks={"50%": t1.blocks["50%"]}, block_rows={}, average=None,
         notes=(f"{REFINE_RUN_EPOCHS} epochs, so that refinement after {max(REFINE_EPOCHS)} epochs still has "
-               f"{REFINE_RUN_EPOCHS - max(REFINE_EPOCHS)} after it; CD is the same run until the refinement.",))
+               f"{REFINE_RUN_EPOCHS - max(REFINE_EPOCHS)} after it; CD is the same run until the refinement.",),
+        profiles={"small": dict(rows=None, recipe=dict(epochs=REFINE_RUN_EPOCHS, lr=1e-4, precision="bf16"))})
     return {t.name: t for t in (reading, vanilla_w, timing)}
 
 
@@ -225,59 +239,38 @@ def _versus(rows, base, blocks) -> dict:
     return {(row, f"{b} / {c}"): (TABLE1[b][row][c], TABLE1[b][base][c]) for row in rows for b in blocks for c in _COLS}
 
 
-CLAIMS = {
-    "01_noisy_glue_kd": [
-        # §4.4: "using teacher logits (Vanilla) for distillation always performs better" than w/o KD
-        Claim("Vanilla KD beats w/o KD", "greater", "Vanilla", "w/o KD",
-              paper=_versus(("Vanilla",), "w/o KD", ("0%", "25%", "50%")), table="noisy_kd.table1"),
-        # §4.4: "CD leads to an average gain of 0.5% and 0.8% on top of the Vanilla baseline at 25% and 50%"
-        Claim("CD beats Vanilla", "greater", "CD", "Vanilla", paper=_versus(("CD",), "Vanilla", ("25%", "50%")),
-              table="noisy_kd.table1"),
-        # §4.4: "CD+LR consistently outperforms Vanilla KD across all tasks and noise levels, except at 50% noise
-        # for MRPC"; "the gap with Vanilla KD gets larger at 50% noise level"
-        Claim("CD+LR beats Vanilla", "greater", "CD+LR", "Vanilla",
-              paper=_versus(("CD+LR",), "Vanilla", ("25%", "50%")), table="noisy_kd.table1"),
-        # §4.4: "enhancing the CD methods with label refinement (CD+LR) significantly boosts these scores"
-        Claim("CD+LR beats CD", "greater", "CD+LR", "CD", paper=_versus(("CD+LR",), "CD", ("25%", "50%")),
-              table="noisy_kd.table1"),
-        # §4.4: the teachers trained with CD and CD+LR against the CE teacher (Table 1, above the dashed line)
-        Claim("co-trained teachers beat the CE teacher", "greater", ("with CD", "with CD+LR"), "BERT-base",
-              paper=_versus(("with CD", "with CD+LR"), "BERT-base", ("25%", "50%")), table="noisy_kd.table1"),
-        # ours: under symmetric noise at 50% a binary label says nothing of the truth; Table 1's 50% students
-        # are above chance (SST-2: w/o KD 55.0 ... CD+LR 64.1 against 50.92)
-        Claim("50%: students above chance", "above chance", ("w/o KD", "Vanilla", "CD", "CD+LR"),
-              cells=tuple(f"50% / {c}" for c in CHANCE), chance={f"50% / {c}": v for c, v in CHANCE.items()},
-              paper={(r, f"50% / {c}"): (TABLE1["50%"][r][c], v) for r in ("w/o KD", "Vanilla", "CD", "CD+LR")
-                     for c, v in CHANCE.items()}, table="noisy_kd.table1"),
-    ],
-}
+CLAIMS = [   # each judged by the notebook that renders its table
+    # §4.4: "using teacher logits (Vanilla) for distillation always performs better" than w/o KD
+    Claim("Vanilla KD beats w/o KD", "greater", "Vanilla", "w/o KD",
+          paper=_versus(("Vanilla",), "w/o KD", ("0%", "25%", "50%")), table="noisy_kd.table1"),
+    # §4.4: "CD leads to an average gain of 0.5% and 0.8% on top of the Vanilla baseline at 25% and 50%"
+    Claim("CD beats Vanilla", "greater", "CD", "Vanilla", paper=_versus(("CD",), "Vanilla", ("25%", "50%")),
+          table="noisy_kd.table1"),
+    # §4.4: "CD+LR consistently outperforms Vanilla KD across all tasks and noise levels, except at 50% noise
+    # for MRPC"; "the gap with Vanilla KD gets larger at 50% noise level"
+    Claim("CD+LR beats Vanilla", "greater", "CD+LR", "Vanilla",
+          paper=_versus(("CD+LR",), "Vanilla", ("25%", "50%")), table="noisy_kd.table1"),
+    # §4.4: "enhancing the CD methods with label refinement (CD+LR) significantly boosts these scores"
+    Claim("CD+LR beats CD", "greater", "CD+LR", "CD", paper=_versus(("CD+LR",), "CD", ("25%", "50%")),
+          table="noisy_kd.table1"),
+    # §4.4: the teachers trained with CD and CD+LR against the CE teacher (Table 1, above the dashed line)
+    Claim("co-trained teachers beat the CE teacher", "greater", ("with CD", "with CD+LR"), "BERT-base",
+          paper=_versus(("with CD", "with CD+LR"), "BERT-base", ("25%", "50%")), table="noisy_kd.table1"),
+    # ours: under symmetric noise at 50% a binary label says nothing of the truth; Table 1's 50% students
+    # are above chance (SST-2: w/o KD 55.0 ... CD+LR 64.1 against 50.92)
+    Claim("50%: students above chance", "above chance", ("w/o KD", "Vanilla", "CD", "CD+LR"),
+          cells=tuple(f"50% / {c}" for c in CHANCE), chance={f"50% / {c}": v for c, v in CHANCE.items()},
+          paper={(r, f"50% / {c}"): (TABLE1["50%"][r][c], v) for r in ("w/o KD", "Vanilla", "CD", "CD+LR")
+                 for c, v in CHANCE.items()}, table="noisy_kd.table1"),
+]
 
 
-SMOKE_TEXT = dict(max_train=160, max_test=64, max_length=32, eval_steps=2)
-SMALL_TEXT = dict(max_train=2000,   # 1800 train + 200 noisy valid (§4.1's 10%)
-                  max_test=None,    # the whole SST-2 dev set (872): ±1.4 points per run
-                  max_length=64)    # SST-2 sentences are short; batches are padded to their longest
-
-PROFILES = {
-    "smoke": {
-        "noisy_kd": dict(models={"teacher": "tiny-bert", "student": "tiny-bert"}, seeds=(0,),
-                         recipe=dict(epochs=3, lr=1e-3, batch_size=16),   # 3: refinement / Self-DSTL after 2
-                         data=SMOKE_TEXT, columns=("SST-2", "RTE"), blocks=("0%", "50%")),
-        "noisy_kd.figure2": dict(columns=("SST-2",), data=SMOKE_TEXT, blocks=None),   # None: its one block ""
-    },
-    "small": {
-        "noisy_kd": dict(models={"teacher": "minilm", "student": "minilm-l3"}, seeds=(0, 1, 2),
-                         recipe=dict(epochs=4, lr=1e-4, precision="bf16"),   # 1e-4: a short run on little data
-                         data=SMALL_TEXT, columns=("SST-2",),
-                         rows=("BERT-base", "with CD", "with CD+LR", "w/o KD", "Vanilla", "CD", "CD+LR")),
-        "noisy_kd.figure2": dict(seeds=(0,), data={**SMALL_TEXT, "eval_steps": 10}),   # 22 points over 228 steps
-        "noisy_kd.noise_reading": dict(columns=("SST-2", "CoLA")),   # RTE's 277 dev sentences cannot separate them
-        "noisy_kd.vanilla_w": dict(rows=None),        # None: all its rows (the paper-wide entry names Table 1's)
-        "noisy_kd.refine_timing": dict(rows=None, recipe=dict(epochs=REFINE_RUN_EPOCHS, lr=1e-4, precision="bf16")),
-    },
-}
-NOTEBOOKS = {"01_noisy_glue_kd": ("noisy_kd.table1", "noisy_kd.figure2")}   # the tables each notebook renders
-DIAGNOSIS_TABLES = ("noisy_kd.noise_reading", "noisy_kd.vanilla_w", "noisy_kd.refine_timing")
-PROFILE_TABLES = {   # profile -> notebook -> the tables it renders there (default: NOTEBOOKS)
-    "small": {"01_noisy_glue_kd": NOTEBOOKS["01_noisy_glue_kd"] + DIAGNOSIS_TABLES},
+PROFILES = {   # profile -> the paper-wide entry (each table's own: Table.profiles)
+    "smoke": dict(models={"teacher": "tiny-bert", "student": "tiny-bert"}, seeds=(0,),
+                  recipe=dict(epochs=3, lr=1e-3, batch_size=16),   # 3: refinement / Self-DSTL after 2
+                  data=SMOKE_TEXT, columns=("SST-2", "RTE"), blocks=("0%", "50%")),
+    "small": dict(models={"teacher": "minilm", "student": "minilm-l3"}, seeds=(0, 1, 2),
+                  recipe=dict(epochs=4, lr=1e-4, precision="bf16"),   # 1e-4: a short run on little data
+                  data=SMALL_TEXT, columns=("SST-2",),
+                  rows=("BERT-base", "with CD", "with CD+LR", "w/o KD", "Vanilla", "CD", "CD+LR")),
 }

@@ -8,7 +8,8 @@ overriding earlier ones and `hp` dicts merged key by key:
     table.recipe  ->  table.data  ->  table.blocks[block]  ->  row (method, hp, config)  ->  table.columns[col]
 
 with the row's model roles looked up in `table.models`. Keys are nkdlib.config.DEFAULTS
-keys; `hp` names are nkdlib.methods.DEFAULTS names. Nothing here imports torch.
+keys; `hp` names are nkdlib.methods.DEFAULTS names. Nothing here imports torch: this is
+the one list of nkdlib's model names (nkdlib.models builds them).
 
     from nkdlib.papers import TABLES
     from nkdlib.papers.table import cell
@@ -18,12 +19,14 @@ import copy
 import dataclasses
 from dataclasses import dataclass, field
 
-VISION_MODELS = ("resnet18", "resnet34", "resnet50", "shufflenetv2", "resnet18-imagenet", "mlp")
+TEXT_NAMES = ("minilm", "minilm-l3", "tiny-bert")   # any hub name or local path is a text model too
+VISION_NAMES = ("resnet18", "resnet34", "resnet50", "shufflenetv2", "resnet18-imagenet")
+MODEL_NAMES = TEXT_NAMES + VISION_NAMES + ("mlp",)   # mlp reads vectors
 
 
 def model_kind(name: str) -> str:
     """"vision" for nkdlib's image (and vector) models, "text" for every other name."""
-    return "vision" if name in VISION_MODELS else "text"
+    return "vision" if name in VISION_NAMES or name == "mlp" else "text"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,18 @@ class Table:
     compare: dict = field(default_factory=dict)  # (paper row, paper column) -> (row, row) compared by a
                                                  # two-sided Wilcoxon signed-rank test, paired by seed
     notes: tuple = ()               # ambiguities of the paper and how we read them
+    notebook: str = ""              # the notebook that renders it (nkdlib.papers.NOTEBOOKS derives from this)
+    profiles: dict = field(default_factory=dict)  # profile -> this table's own entry (ENTRY_KEYS, merged over
+                                                  # the paper's PROFILES entry); the notebook renders the table in
+                                                  # exactly these profiles ("paper": {}, the protocol as stated)
+
+
+def by_name(*tables: Table) -> dict:
+    """{table.name: table}, each name once (a paper module's tables)."""
+    out = {t.name: t for t in tables}
+    if len(out) != len(tables):
+        raise ValueError(f"table names repeat: {[t.name for t in tables]}")
+    return out
 
 
 KINDS = ("greater", "no gap", "above chance")   # what a Claim may say
@@ -127,7 +142,7 @@ def cell(table: Table, row: str, column: str, block: str = "") -> dict:
     return copy.deepcopy(out)   # the caller may change it
 
 
-# A profile entry (nkdlib.papers: PROFILES of each paper module) -> what it replaces:
+# A profile entry (a paper module's PROFILES: paper-wide; Table.profiles: its own) -> what it replaces:
 ENTRY_KEYS = {
     "models": "role -> model name",
     "seeds": "the seeds",
