@@ -159,7 +159,8 @@ class SelfTarget(Method):
         else:
             self.target_hp = hp
         self.r = [0.0] * self.num_models
-        self._r = None if graph_device is None else torch.zeros(self.num_models, dtype=torch.float64, device=graph_device)
+        graph_r = graph_device is not None and self.kind == "mconf"
+        self._r = torch.zeros(self.num_models, dtype=torch.float64, device=graph_device) if graph_r else None
         self._entropy = self._seen = None   # (num_models,) float64 / int64 on the training device, from the first batch
 
     def target(self, k, logits, batch):

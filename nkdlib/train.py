@@ -301,13 +301,13 @@ def _optimizer(model, cfg, graph_device=None):
     """The run's optimiser; graph_device (the graph-safe step's): the learning rate a 0-d tensor
     there, which schedules set in place, fused kernels, and AdamW's step capturable on CUDA."""
     params = [p for p in model.parameters() if p.requires_grad]
-    graph = {} if graph_device is None else {"lr": torch.tensor(cfg["lr"], device=graph_device), "fused": True}
+    lr = cfg["lr"] if graph_device is None else torch.tensor(cfg["lr"], device=graph_device)
+    fused = {} if graph_device is None else {"fused": True}
     if cfg["optimizer"] == "sgd":
-        return torch.optim.SGD(params, **{"lr": cfg["lr"], **graph}, momentum=cfg["momentum"],
-                               weight_decay=cfg["weight_decay"])
+        return torch.optim.SGD(params, lr=lr, momentum=cfg["momentum"], weight_decay=cfg["weight_decay"], **fused)
     if cfg["optimizer"] == "adamw":
-        capturable = {} if graph_device is None else {"capturable": torch.device(graph_device).type == "cuda"}
-        return torch.optim.AdamW(params, **{"lr": cfg["lr"], **graph}, weight_decay=cfg["weight_decay"], **capturable)
+        capturable = fused and {"capturable": torch.device(graph_device).type == "cuda"}
+        return torch.optim.AdamW(params, lr=lr, weight_decay=cfg["weight_decay"], **fused, **capturable)
     raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; known: adamw, sgd")
 
 
