@@ -9,7 +9,8 @@ processes packed on the device with today's path and with the fastest lever: the
 ONE common window (each warms up and waits; all are released at once; all their images / the
 wall time from the release to the last one's end), with the arithmetic printed below it.
 Levers (nkdlib.train.Trainer, all opt-in): sync_free (no host sync per step), compile
-(torch.compile of each model), eval_batch (evaluation batches of 1024 instead of 2 x 128).
+(torch.compile of each model), graph (the graph-safe step, on CUDA replayed from CUDA graphs;
+on CPU the same step without capture), eval_batch (evaluation batches of 1024 instead of 2 x 128).
 Data: random CIFAR-sized uint8 images and labels (throughput does not depend on them).
 """
 import argparse
@@ -30,6 +31,7 @@ LEVERS = {   # name -> Trainer arguments
     "sync_free": {"sync_free": True},
     "compile": {"compile": True},
     "sync_free + compile": {"sync_free": True, "compile": True},
+    "graph": {"graph": True},
 }
 
 

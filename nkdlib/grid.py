@@ -45,7 +45,7 @@ def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | 
 
 def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus_per_run: float = 1.0,
              address: str | None = None, data_dir=None, device=None, quiet=False, compile=False, sync_free=False,
-             eval_batch_size=None,
+             eval_batch_size=None, graph=False,
              tensorboard=None) -> pd.DataFrame:
     """Run every job under `root` (reusing finished runs) and return one row per job: its
     labels, then the run's flattened config and metrics (nkdlib.runs.gather columns).
@@ -60,7 +60,7 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
         raise ValueError("run_many got no jobs (an empty seed list?)")
     order = in_order([job["config"] for job in jobs])
     kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile, sync_free=sync_free,
-                  eval_batch_size=eval_batch_size,
+                  eval_batch_size=eval_batch_size, graph=graph,
                   tensorboard=tensorboard)
     bar = progress.bar(total=len(order), desc="runs", unit="run", disable=quiet)
     failures = {}

@@ -309,26 +309,34 @@ def cmd_selected(p_a, p_b, threshold):
     return to_a.sum(), to_b.sum()   # 0-d tensors: no host sync per step
 
 
-def cmd_losses(q_a, q_b, p_a, p_b, threshold):
+def selected_sum(values, mask, graph_safe=False):
+    """sum_{i: mask_i} values_i. values: (N,); mask: (N,) bool. By boolean indexing (a
+    data-dependent shape: the published runs' arithmetic) or, graph_safe, as the sum of
+    where(mask, values, 0) (fixed shapes, no host sync: a CUDA graph can hold it; the same
+    terms summed in another order, so the last bits may differ)."""
+    return torch.where(mask, values, 0.0).sum() if graph_safe else values[mask].sum()
+
+
+def cmd_losses(q_a, q_b, p_a, p_b, threshold, graph_safe=False):
     """(L_B2A, L_A2B) of CMD eq. 8-9 with the semantics of CMD appendix C.
 
     q_a, q_b: (N, C) refined labels of models A and B (detached here);
-    p_a, p_b: (N, C) probabilities of A and B; threshold: χ.
+    p_a, p_b: (N, C) probabilities of A and B; threshold: χ (a float or a 0-d tensor).
     L_B2A = sum_{i: H(p_B,i) < χ} sum_k q_B,ik (-log p_A,ik) / N, and
     L_A2B = sum_{i: H(p_A,i) < χ} sum_k q_A,ik (-log p_B,ik) / N,
     N the batch size (not the number selected), as appendix C.
     Appendix C uses log(p + 1e-6), which biases every term; here the entropies
     (``entropy``) and -log p clamp p to the dtype's smallest normal number
     instead, so values are exact for p > 0 and an exact zero gives a large
-    finite -log p instead of inf.
+    finite -log p instead of inf. graph_safe: the sums as in ``selected_sum``.
     """
     to_a, to_b = _cmd_masks(p_a, p_b, threshold)
     n = p_a.shape[0]
     tiny = torch.finfo(p_a.dtype).tiny
     nll_a = -torch.log(p_a.clamp_min(tiny))
     nll_b = -torch.log(p_b.clamp_min(tiny))
-    loss_b2a = (q_b.detach() * nll_a).sum(dim=-1)[to_a].sum() / n
-    loss_a2b = (q_a.detach() * nll_b).sum(dim=-1)[to_b].sum() / n
+    loss_b2a = selected_sum((q_b.detach() * nll_a).sum(dim=-1), to_a, graph_safe) / n
+    loss_a2b = selected_sum((q_a.detach() * nll_b).sum(dim=-1), to_b, graph_safe) / n
     return loss_b2a, loss_a2b
 
 
@@ -381,16 +389,28 @@ def co_teaching_losses(logits_a, logits_b, labels, forget_rate):
         loss_a = mean_{i in D_B} H(q_i, p_A,i),  loss_b = mean_{i in D_A} H(q_i, p_B,i),
     D_M the samples model M keeps. int() truncates, as ``num_remember`` in Han
     et al.'s loss.py; the max(1, .) only replaces their empty selection (nan).
-    kept (an int) is the number of samples in each loss. Their loss.py also
-    divides the mean by num_remember once more; here the loss is the plain mean.
+    kept is the number of samples in each loss. Their loss.py also divides the
+    mean by num_remember once more; here the loss is the plain mean.
+    forget_rate: a float in [0, 1): the kept samples are gathered by index (the
+    published runs' arithmetic; kept an int); or a 0-d float64 tensor: graph-safe,
+    the same samples as a rank mask (rank < kept, kept a 0-d tensor), summed in
+    another order (``selected_sum``), with no host sync and fixed shapes.
     logits_a, logits_b: (N, C); labels: (N,).
     """
-    if not 0.0 <= forget_rate < 1.0:
+    graph_safe = torch.is_tensor(forget_rate)
+    if not graph_safe and not 0.0 <= forget_rate < 1.0:
         raise ValueError(f"forget_rate must be in [0, 1), got {forget_rate}")
     ce_a = F.cross_entropy(logits_a, labels, reduction="none")
     ce_b = F.cross_entropy(logits_b, labels, reduction="none")
-    kept = max(1, int((1.0 - forget_rate) * labels.shape[0]))
+    n = labels.shape[0]
     # stable sort: ties resolve by index, so the selection is deterministic
-    chosen_by_a = torch.argsort(ce_a.detach(), stable=True)[:kept]
-    chosen_by_b = torch.argsort(ce_b.detach(), stable=True)[:kept]
-    return ce_a[chosen_by_b].mean(), ce_b[chosen_by_a].mean(), kept
+    order_a = torch.argsort(ce_a.detach(), stable=True)
+    order_b = torch.argsort(ce_b.detach(), stable=True)
+    if not graph_safe:
+        kept = max(1, int((1.0 - forget_rate) * n))
+        return ce_a[order_b[:kept]].mean(), ce_b[order_a[:kept]].mean(), kept
+    kept = ((1.0 - forget_rate) * n).floor().clamp_min(1).long()   # in float64, as the float path
+    rank = torch.arange(n, device=labels.device)
+    by_a = torch.empty_like(rank).scatter_(0, order_a, rank) < kept   # sample i's rank among A's losses < kept
+    by_b = torch.empty_like(rank).scatter_(0, order_b, rank) < kept
+    return selected_sum(ce_a, by_b, True) / kept, selected_sum(ce_b, by_a, True) / kept, kept

@@ -10,6 +10,16 @@ reaches that model's parameters. Between epochs a method sees the run only throu
 `RunView`: it may read predictions, the valid split's labels and noise mask and the
 seed, and change the training labels by returning new ones from `on_epoch_start`.
 
+Graph-safe step (nkdlib.train's `graph` lever): built with `graph_device`, a method's losses
+make no host sync and no data-dependent shape, so one CUDA graph can hold a whole training
+step: selections are masks (losses.selected_sum), per-epoch values it reads (Mconf's r,
+Co-teaching's forget rate, the batch's progress t/Γ) are 0-d tensors on that device,
+updated in place between steps, and counters accumulate in place in device tensors. What
+its Python code still branches on (the epoch, the step's parity, a hook's state) is its
+`phase`: the trainer captures one graph per phase. Without graph_device (the default) the
+arithmetic is the published runs', bit for bit; where the two differ, one formula serves
+both (losses.selected_sum, losses.co_teaching_losses).
+
 Hyper-parameter names (`hp`): w weights the soft term, eps/beta/b1/b2/eta/rho/a/tau as
 in the papers; see DEFAULTS. Paper name -> method name is in METHODS; every entry is a
 class, so `METHODS[name].needs_teacher` is read without building one.
@@ -70,7 +80,7 @@ class Batch:
     """What a method sees of one training batch (B rows, C classes)."""
     y: torch.Tensor                 # (B,) current training labels
     idx: torch.Tensor               # (B,) row indices into the train split
-    progress: float                 # t/Γ in (0, 1]: training progress, 1 at the last epoch or step
+    progress: float | torch.Tensor  # t/Γ in (0, 1]: training progress, 1 at the last epoch or step (0-d, graph-safe)
     epoch: int                      # from 0
     step: int                       # global optimiser step, from 1
     teacher: torch.Tensor | None    # (B, C) frozen-teacher logits (methods with needs_teacher)
@@ -94,13 +104,23 @@ class Method:
     needs_teacher = False   # kd, kd_sym, self_kd: cached logits of a frozen teacher run
     main = 0                # index of the model whose numbers are "the" result
 
-    def __init__(self, hp: dict, num_classes: int, noise_rate: float = 0.0):
+    def __init__(self, hp: dict, num_classes: int, noise_rate: float = 0.0, graph_device=None):
         self.hp, self.num_classes, self.noise_rate = hp, num_classes, noise_rate
+        self.graph_device = graph_device   # None: the eager step; a device: the graph-safe step (module doc)
         self.counts = {}
 
     def count(self, name, value):
-        """Add to an epoch counter; value may be a device tensor (read once, at the epoch's end)."""
-        self.counts[name] = self.counts.get(name, 0) + value
+        """Add to an epoch counter; value may be a device tensor (read once, at the epoch's end),
+        added in place to the counter's tensor (a captured step keeps adding to it)."""
+        if name in self.counts:
+            self.counts[name] += value
+        else:
+            self.counts[name] = value.clone() if isinstance(value, torch.Tensor) else value
+
+    def phase(self, epoch: int, step: int):
+        """What the losses' Python code branches on in this step besides shapes (None: nothing);
+        a graph-safe trainer captures one CUDA graph per phase."""
+        return None
 
     def on_epoch_start(self, run: RunView, epoch: int) -> torch.Tensor | None:
         """Hook before an epoch's first batch; returns new (N,) training labels or None."""
@@ -112,7 +132,7 @@ class Method:
     def epoch_stats(self) -> dict:
         """Extra history columns for the epoch just finished; resets the counters."""
         stats = {k: int(v) if isinstance(v, torch.Tensor) else v for k, v in self.counts.items()}
-        self.counts = {}
+        self.counts = {k: v.zero_() for k, v in self.counts.items() if isinstance(v, torch.Tensor)}   # in place
         return stats
 
     def state_dict(self) -> dict:
@@ -126,24 +146,32 @@ class SelfTarget(Method):
     """ce, ls, cp, boot_soft, proselflc, mconf: H(q̃, p) with q̃ a self-KD refined label
     (CMD Table 2); cp is H(q,p) − β·H(p). Mutual methods (hp["target"]) use it per model.
     Keeps Mconf's r per model (CMD eq. 6: from the latest full pass over the training
-    set; 0 before the first pass)."""
+    set; 0 before the first pass): a float, and with graph_device also a device tensor. The
+    pass's entropy sums accumulate on the device in float64, as the float sum of per-batch
+    sums they were before (no host sync per step)."""
 
     kind = "ce"
 
-    def __init__(self, hp, num_classes, noise_rate=0.0):
-        super().__init__(hp, num_classes, noise_rate)
+    def __init__(self, hp, num_classes, noise_rate=0.0, graph_device=None):
+        super().__init__(hp, num_classes, noise_rate, graph_device)
         if "target" in hp:   # a mutual method: its self-KD target and that target's own hp
             self.kind, self.target_hp = hp["target"], method_hp(hp["target"], hp["target_hp"])
         else:
             self.target_hp = hp
         self.r = [0.0] * self.num_models
-        self._entropy, self._seen = [0.0] * self.num_models, [0] * self.num_models
+        graph_r = graph_device is not None and self.kind == "mconf"
+        self._r = torch.zeros(self.num_models, dtype=torch.float64, device=graph_device) if graph_r else None
+        self._entropy = self._seen = None   # (num_models,) float64 / int64 on the training device, from the first batch
 
     def target(self, k, logits, batch):
         if self.kind == "mconf":   # every pass over a batch adds to model k's r of the next epoch
-            self._entropy[k] += L.entropy(F.softmax(logits.detach().float(), -1)).sum().item()
+            if self._entropy is None:
+                self._entropy = torch.zeros(self.num_models, dtype=torch.float64, device=logits.device)
+                self._seen = torch.zeros(self.num_models, dtype=torch.long, device=logits.device)
+            self._entropy[k] += L.entropy(F.softmax(logits.detach().float(), -1)).sum().double()
             self._seen[k] += len(batch.y)
-        return L.self_target(self.kind, logits, batch.y, progress=batch.progress, r=self.r[k], **self.target_hp)
+        r = self.r[k] if self._r is None else self._r[k]
+        return L.self_target(self.kind, logits, batch.y, progress=batch.progress, r=r, **self.target_hp)
 
     def self_loss(self, logits, target, batch):
         if self.kind == "cp":
@@ -154,17 +182,24 @@ class SelfTarget(Method):
         return [self.self_loss(z, self.target(k, z, batch), batch) for k, z in enumerate(logits)]
 
     def on_epoch_end(self, epoch):
-        if self.kind == "mconf":
+        if self._entropy is not None:
             # r = 1 − ΣH(p_i) / (n·H(u)) over this epoch's pass
             self.r = [1 - e / (n * np.log(self.num_classes)) if n else r
-                      for e, n, r in zip(self._entropy, self._seen, self.r)]
-        self._entropy, self._seen = [0.0] * self.num_models, [0] * self.num_models
+                      for e, n, r in zip(self._entropy.tolist(), self._seen.tolist(), self.r)]
+            self._entropy.zero_()   # in place: a captured step keeps adding to these
+            self._seen.zero_()
+            self._sync_r()
+
+    def _sync_r(self):
+        if self._r is not None:
+            self._r.copy_(torch.tensor(self.r, dtype=torch.float64))
 
     def state_dict(self):
         return {"r": self.r}
 
     def load_state_dict(self, state):
         self.r = state["r"]
+        self._sync_r()
 
 
 def self_kd_method(kind: str) -> type:
@@ -203,21 +238,26 @@ class SelfDstl(Method):
     the best checkpoint's logits on the training data become a soft target beside the
     hard label: (1−w)H(q,p) + w·KL(p_best ‖ p)."""
 
-    def __init__(self, hp, num_classes, noise_rate=0.0):
-        super().__init__(hp, num_classes, noise_rate)
-        self.soft = None   # (N_train, C) logits of the best warm-up checkpoint
+    def __init__(self, hp, num_classes, noise_rate=0.0, graph_device=None):
+        super().__init__(hp, num_classes, noise_rate, graph_device)
+        self.soft = None   # (N_train, C) logits of the best warm-up checkpoint, moved to the training device
 
     def on_epoch_start(self, run, epoch):
         if epoch == self.hp["warm_epochs"] and self.soft is None:
             self.soft = run.predict(0, "train", best=True)
 
+    def phase(self, epoch, step):
+        return self.soft is None
+
     def losses(self, logits, batch):
         if self.soft is None:
             return [L.ce(logits[0], batch.y)]
-        return [L.kd(logits[0], batch.y, self.soft[batch.idx.cpu()].to(logits[0].device), self.hp["w"], 1.0)]
+        if self.soft.device != batch.idx.device:   # once: rows are then gathered on the device
+            self.soft = self.soft.to(batch.idx.device)
+        return [L.kd(logits[0], batch.y, self.soft[batch.idx], self.hp["w"], 1.0)]
 
     def state_dict(self):
-        return {"soft": self.soft}
+        return {"soft": None if self.soft is None else self.soft.cpu()}
 
     def load_state_dict(self, state):
         self.soft = state["soft"]
@@ -229,6 +269,9 @@ class CoDistill(Method):
     then the same form toward the student."""
 
     num_models, main = 2, 1
+
+    def phase(self, epoch, step):
+        return epoch == 0
 
     def losses(self, logits, batch):
         t, s = logits
@@ -242,8 +285,8 @@ class CoDistillLR(CoDistill):
     CE of teacher and student on the valid split (whose noise mask is known) train a random
     forest that predicts "noisy"; flagged training samples get the teacher's argmax label."""
 
-    def __init__(self, hp, num_classes, noise_rate=0.0):
-        super().__init__(hp, num_classes, noise_rate)
+    def __init__(self, hp, num_classes, noise_rate=0.0, graph_device=None):
+        super().__init__(hp, num_classes, noise_rate, graph_device)
         self.refined = False
 
     def on_epoch_start(self, run, epoch):
@@ -290,6 +333,9 @@ class AsyncMKD(SyncMKD):
     """AsyncMKD (CMD eq. 2): SyncMKD's losses, but iteration t updates only model A when
     t is odd and only model B when t is even (t from 1)."""
 
+    def phase(self, epoch, step):
+        return step % 2
+
     def losses(self, logits, batch):
         out = super().losses(logits, batch)
         out[batch.step % 2] = None
@@ -316,9 +362,16 @@ class CMD(SelfTarget):
     num_models = 2
     QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
-    def __init__(self, hp, num_classes, noise_rate=0.0):
-        super().__init__(hp, num_classes, noise_rate)
-        self.entropies, self.chi = [[], []], math.nan
+    def __init__(self, hp, num_classes, noise_rate=0.0, graph_device=None):
+        super().__init__(hp, num_classes, noise_rate, graph_device)
+        self.chi, self.rows = math.nan, 0
+        self.entropies = None   # (2, N_train): each training row's H(p) in this epoch, on the training device
+
+    def on_epoch_start(self, run, epoch):
+        self.rows = len(run.labels)
+
+    def phase(self, epoch, step):
+        return epoch >= self.hp["warmup"]
 
     def losses(self, logits, batch):
         chi = (L.cmd_threshold(self.num_classes, self.hp["eta"], batch.progress, self.hp["b2"])
@@ -329,23 +382,23 @@ class CMD(SelfTarget):
         self.count("passed_b2a", n_b2a)
         self.count("passed_a2b", n_a2b)
         self.chi = chi
+        if self.entropies is None:
+            self.entropies = probs[0].new_zeros(2, self.rows)
         for k, p in enumerate(probs):
-            self.entropies[k].append(L.entropy(p.detach()))
+            self.entropies[k].index_copy_(0, batch.idx, L.entropy(p.detach()))
         if self.hp["form"] == "mean":
             return list(L.cmd_mean_losses(targets[0], targets[1], probs[0], probs[1], chi))
-        b2a, a2b = L.cmd_losses(targets[0], targets[1], probs[0], probs[1], chi)
+        b2a, a2b = L.cmd_losses(targets[0], targets[1], probs[0], probs[1], chi, graph_safe=self.graph_device is not None)
         return [self.self_loss(logits[0], targets[0], batch) + b2a,
                 self.self_loss(logits[1], targets[1], batch) + a2b]
 
     def epoch_stats(self):
         stats = super().epoch_stats()
-        stats["chi"] = self.chi
-        for k, values in enumerate(self.entropies):
-            if values:
-                values = torch.cat(values).float()
-                q = torch.quantile(values, torch.tensor(self.QUANTILES, device=values.device)).cpu()
-                stats.update({f"entropy_q{round(100 * p)}_{k}": float(v) for p, v in zip(self.QUANTILES, q)})
-        self.entropies = [[], []]
+        stats["chi"] = float(self.chi)
+        if self.entropies is not None:   # quantiles of the epoch's values, whatever their order
+            q = torch.quantile(self.entropies, torch.tensor(self.QUANTILES, device=self.entropies.device), dim=1).cpu()
+            stats.update({f"entropy_q{round(100 * p)}_{k}": float(v)
+                          for k in range(2) for p, v in zip(self.QUANTILES, q[:, k])})
         return stats
 
 
@@ -355,9 +408,21 @@ class CoTeaching(Method):
 
     num_models = 2
 
-    def losses(self, logits, batch):
+    def __init__(self, hp, num_classes, noise_rate=0.0, graph_device=None):
+        super().__init__(hp, num_classes, noise_rate, graph_device)
+        # graph-safe: the epoch's forget rate as a device scalar, set in place before each epoch
+        self._forget = None if graph_device is None else torch.zeros((), dtype=torch.float64, device=graph_device)
+
+    def forget(self, epoch):
         rate = self.hp["forget"] if self.hp["forget"] is not None else self.noise_rate
-        forget = L.co_teaching_forget_rate(batch.epoch, rate, self.hp["ramp_epochs"])
+        return L.co_teaching_forget_rate(epoch, rate, self.hp["ramp_epochs"])
+
+    def on_epoch_start(self, run, epoch):
+        if self._forget is not None:
+            self._forget.fill_(self.forget(epoch))
+
+    def losses(self, logits, batch):
+        forget = self.forget(batch.epoch) if self._forget is None else self._forget
         loss_a, loss_b, kept = L.co_teaching_losses(logits[0], logits[1], batch.y, forget)
         self.count("passed_b2a", kept)
         self.count("passed_a2b", kept)
@@ -439,5 +504,6 @@ def method_hp(name: str, hp: dict | None = None) -> dict:
     return out
 
 
-def build_method(name: str, hp: dict, num_classes: int, noise_rate: float = 0.0) -> Method:
-    return METHODS[name](method_hp(name, hp), num_classes, noise_rate)
+def build_method(name: str, hp: dict, num_classes: int, noise_rate: float = 0.0, graph_device=None) -> Method:
+    """graph_device: None for the eager step, else the device of a graph-safe one (module doc)."""
+    return METHODS[name](method_hp(name, hp), num_classes, noise_rate, graph_device)

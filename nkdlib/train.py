@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from . import cpu, progress
 from .config import with_defaults
+from .graphs import GraphedStep
 from .inputs import make_inputs
 from .methods import METHODS, Batch, RunView, build_method
 from .metrics import score
@@ -44,16 +45,21 @@ class Trainer:
     """State of one run: models, optimisers, schedules, labels, method; see `fit`."""
 
     def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None, sync_free=False,
-                 eval_batch_size=None):
+                 eval_batch_size=None, graph=False):
         self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
         # GPU levers, opt-in (benchmarks/bench_gpu.py): sync_free sums losses on the device and
         # checks them once per epoch, with no per-step progress value (train_loss then differs
-        # in its last bits); eval_batch_size (default 2 x batch_size) sizes evaluation batches
-        self.sync_free = sync_free
+        # in its last bits); eval_batch_size (default 2 x batch_size) sizes evaluation batches;
+        # graph: the graph-safe step (nkdlib.methods' module doc: masks for selections, progress,
+        # lr and per-epoch values as device scalars, fused optimisers, sync_free's sums), on
+        # CUDA replayed from CUDA graphs (nkdlib.graphs); its numbers differ in their last bits
+        self.graph = graph
+        self.sync_free = sync_free or graph
         self.eval_batch_size = eval_batch_size or 2 * cfg["batch_size"]
         self.channels_last = cfg["precision"] == "bf16"   # with bf16: convolutions in channels-last order
         self.metric = cfg["metric"] or task.metric
-        self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"])
+        self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"],
+                                   graph_device=self.device if graph else None)
         names = cfg["models"] * self.method.num_models if len(cfg["models"]) == 1 else cfg["models"]
         if len(names) != self.method.num_models:
             raise ValueError(f"method {cfg['method']!r} trains {self.method.num_models} model(s), "
@@ -66,15 +72,20 @@ class Trainer:
             if self.channels_last and model.kind == "image":
                 model = model.to(memory_format=torch.channels_last)
             self.models.append(model.to(self.device))
+        if graph and any(m.kind == "text" for m in self.models):
+            raise ValueError("graph=True needs fixed-shape inputs (image or vector models): "
+                             "text batches are padded to their longest row")
         shared = {}   # models of one kind and tokenizer share their inputs
         self.splits = ("valid", "test", "dev") if task.dev is not None else ("valid", "test")   # evaluated
         self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train",) + self.splits}
         self.compiled = [torch.compile(m) if compile else m for m in self.models]   # what forward passes call
         self.steps_per_epoch = math.ceil(len(task.train) / cfg["batch_size"])
-        self.optimizers = [_optimizer(m, cfg) for m in self.models]
+        self.optimizers = [_optimizer(m, cfg, self.device if graph else None) for m in self.models]
         self.schedules = [_schedule(o, cfg, self.steps_per_epoch) for o in self.optimizers]
-        self.labels = torch.as_tensor(task.train.y, device=self.device)
+        self.labels = torch.tensor(task.train.y, device=self.device)   # a copy: label refinement writes into it
         self.teacher_logits = None if teacher_logits is None else torch.as_tensor(teacher_logits, device=self.device)
+        self._progress = torch.zeros((), dtype=torch.float64, device=self.device) if graph else None   # t/Γ, in place
+        self.graphed = GraphedStep(self._train_step) if graph and self.device.type == "cuda" else None
         self.epoch, self.step, self.history, self.steps_log = 0, 0, [], []
         self.writer = None   # a TensorBoard SummaryWriter for live curves (run(tensorboard=...))
         self.best: list[Best | None] = [None] * len(self.models)
@@ -129,37 +140,29 @@ class Trainer:
         return row
 
     def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config["precision"] == "bf16")
+        # a CUDA graph cannot hold autocast's cache of cast weights (torch.cuda.graphs docs)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config["precision"] == "bf16",
+                              cache_enabled=not self.graph)
 
     # --- training ---------------------------------------------------------------------
     def train_epoch(self):
         cfg, epoch = self.config, self.epoch
         torch.manual_seed(cfg["seed"] * 1000 + epoch)   # dropout and augmentation: resumable
-        order = torch.randperm(len(self.task.train))
+        order = torch.randperm(len(self.task.train)).to(self.device)   # a batch's rows: a view, no copy per step
         labels = self.method.on_epoch_start(self.view(), epoch)
-        if labels is not None:   # label refinement
-            self.labels = labels.to(self.device)
+        if labels is not None:   # label refinement, in place: a captured step reads this storage
+            self.labels.copy_(labels)
         totals = [torch.zeros((), device=self.device) if self.sync_free else 0.0 for _ in self.models]
         bar = progress.bar(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
         for b in bar:
             idx = order[b * cfg["batch_size"]:(b + 1) * cfg["batch_size"]]
             self.step += 1
-            with self._autocast():
-                logits = [f(inp.batch(idx, train=True)).float() for f, inp in zip(self.compiled, self.inputs["train"])]
-            batch = Batch(y=self.labels[idx.to(self.device)], idx=idx.to(self.device), progress=self.progress(),
-                          epoch=epoch, step=self.step, teacher=self.teacher_batch(idx))
-            losses = self.method.losses(logits, batch)
-            # each loss reaches only its own model (peer targets are detached), so one
-            # backward over the sum gives every model exactly its own gradient
-            sum(l for l in losses if l is not None).backward()
+            if self.graph:
+                self._progress.fill_(self.progress())
+            losses = self._train_step(idx) if self.graphed is None else self.graphed(idx, self.method.phase(epoch, self.step))
             for k, loss in enumerate(losses):
                 if loss is None:
-                    self.optimizers[k].zero_grad(set_to_none=True)
                     continue
-                if cfg["clip"]:
-                    torch.nn.utils.clip_grad_norm_(self.models[k].parameters(), cfg["clip"])
-                self.optimizers[k].step()
-                self.optimizers[k].zero_grad(set_to_none=True)
                 if cfg["schedule"] == "linear":
                     self.schedules[k].step()
                 totals[k] += loss.detach() if self.sync_free else self._checked(loss, k)
@@ -176,6 +179,29 @@ class Trainer:
                 s.step()
         self.method.on_epoch_end(epoch)
         return {f"train_loss_{k}": t / self.steps_per_epoch for k, t in enumerate(totals)}
+
+    def losses(self, idx) -> list:
+        """The method's losses on the training rows idx (a device tensor): one per model, None
+        for a model that does not step. The forward half of a step; graph-safe with `graph`."""
+        with self._autocast():
+            logits = [f(inp.batch(idx, train=True)).float() for f, inp in zip(self.compiled, self.inputs["train"])]
+        batch = Batch(y=self.labels[idx], idx=idx, progress=self._progress if self.graph else self.progress(),
+                      epoch=self.epoch, step=self.step, teacher=self.teacher_batch(idx))
+        return self.method.losses(logits, batch)
+
+    def _train_step(self, idx) -> list:
+        """One training step on rows idx: losses, backward, each stepping model's optimiser step."""
+        losses = self.losses(idx)
+        # each loss reaches only its own model (peer targets are detached), so one
+        # backward over the sum gives every model exactly its own gradient
+        sum(l for l in losses if l is not None).backward()
+        for k, loss in enumerate(losses):
+            if loss is not None:
+                if self.config["clip"]:
+                    torch.nn.utils.clip_grad_norm_(self.models[k].parameters(), self.config["clip"])
+                self.optimizers[k].step()
+            self.optimizers[k].zero_grad(set_to_none=True)
+        return losses
 
     def progress(self) -> float:
         """t/Γ, counted from 1 so that the last epoch (or step) gives 1: CMD eq. 12 counts
@@ -197,7 +223,7 @@ class Trainer:
 
     def teacher_batch(self, idx):
         """(B, C) frozen-teacher logits of the train rows idx, or None without a teacher."""
-        return None if self.teacher_logits is None else self.teacher_logits[idx.to(self.device)]
+        return None if self.teacher_logits is None else self.teacher_logits[idx]
 
     def view(self) -> RunView:
         """What the method may read of this run (nkdlib.methods.RunView)."""
@@ -250,8 +276,8 @@ class Trainer:
     def state_dict(self):
         return {"epoch": self.epoch, "step": self.step, "history": self.history, "steps_log": self.steps_log,
                 "models": [m.state_dict() for m in self.models],
-                "optimizers": [o.state_dict() for o in self.optimizers],
-                "schedules": [s.state_dict() for s in self.schedules],
+                "optimizers": [_float_lr(o.state_dict(), "param_groups") for o in self.optimizers],
+                "schedules": [_float_lr(s.state_dict(), "base_lrs", "_last_lr") for s in self.schedules],
                 "labels": self.labels.cpu(), "method": self.method.state_dict(), "best": self.best}
 
     def load_state_dict(self, state):
@@ -259,6 +285,9 @@ class Trainer:
         for objs, key in ((self.models, "models"), (self.optimizers, "optimizers"), (self.schedules, "schedules")):
             for obj, s in zip(objs, state[key]):
                 obj.load_state_dict(s)
+        if self.graph:   # the graph-safe step's learning rates are device scalars, as _optimizer made them
+            for group in (g for o in self.optimizers for g in o.param_groups):
+                group["lr"] = torch.tensor(group["lr"], device=self.device)
         self.labels = state["labels"].to(self.device)
         self.method.load_state_dict(state["method"])
         self.best = [None if b is None else Best(*b) for b in state["best"]]
@@ -268,13 +297,28 @@ def _in_dim(task):
     return task.train.x.shape[1] if task.kind == "vector" else None
 
 
-def _optimizer(model, cfg):
+def _optimizer(model, cfg, graph_device=None):
+    """The run's optimiser; graph_device (the graph-safe step's): the learning rate a 0-d tensor
+    there, which schedules set in place, fused kernels, and AdamW's step capturable on CUDA."""
     params = [p for p in model.parameters() if p.requires_grad]
+    lr = cfg["lr"] if graph_device is None else torch.tensor(cfg["lr"], device=graph_device)
+    fused = {} if graph_device is None else {"fused": True}
     if cfg["optimizer"] == "sgd":
-        return torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"])
+        return torch.optim.SGD(params, lr=lr, momentum=cfg["momentum"], weight_decay=cfg["weight_decay"], **fused)
     if cfg["optimizer"] == "adamw":
-        return torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+        capturable = fused and {"capturable": torch.device(graph_device).type == "cuda"}
+        return torch.optim.AdamW(params, lr=lr, weight_decay=cfg["weight_decay"], **fused, **capturable)
     raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; known: adamw, sgd")
+
+
+def _float_lr(state: dict, *keys) -> dict:
+    """An optimiser's or schedule's state with its learning rates as floats (the graph lever
+    keeps them as device tensors): a checkpoint resumes under either lever."""
+    def plain(v):
+        if isinstance(v, dict):
+            return {**v, "lr": float(v["lr"])}
+        return float(v)
+    return {**state, **{k: [plain(v) for v in state[k]] for k in keys}}
 
 
 def _schedule(optimizer, cfg, steps_per_epoch):
@@ -295,7 +339,7 @@ def default_device() -> str:
 
 
 def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None,
-        sync_free=False, eval_batch_size=None) -> dict:
+        sync_free=False, eval_batch_size=None, graph=False) -> dict:
     """Train the run `cfg` under `root` and return its final metrics. A finished run is read
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
@@ -320,13 +364,13 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
         if not quiet:
             cpu.warn_bf16(cfg["precision"], torch.device(device).type)
         needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free,
-                     eval_batch_size=eval_batch_size)
+                     eval_batch_size=eval_batch_size, graph=graph)
         teacher_logits = None
         if METHODS[cfg["method"]].needs_teacher:
             run(cfg["teacher"], root, **needs)
             teacher_logits = RunDir(root, cfg["teacher"]).load_array("logits_train.npy")
         trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits, sync_free,
-                          eval_batch_size)
+                          eval_batch_size, graph)
         if cfg["init_from"] is not None:
             run(cfg["init_from"], root, **needs)
             load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
@@ -354,6 +398,7 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
             store.write_csv("steps.csv", trainer.steps_log)
         metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
         metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free,   # what trained it
+                           "graph": graph,   # on CUDA: replayed from CUDA graphs; elsewhere the graph-safe step alone
                            "eval_batch_size": trainer.eval_batch_size,
                            "cpu": cpu.kernel_path()}   # bits differ between CPU kernel paths (nkdlib.cpu)
         store.finish(metrics)

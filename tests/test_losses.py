@@ -463,6 +463,18 @@ def test_cmd_losses_by_hand():
     assert close(a2b, (-math.log(0.9) - math.log(0.5)) / 2)
     assert L.cmd_selected(p_a, p_b, 0.7) == (2, 2)
     assert len(L.cmd_losses(q_a, q_b, p_a, p_b, 0.7)) == 2
+    for chi in (0.4, 0.6, 0.7):   # graph-safe: masks, a 0-d χ; the same values
+        safe = L.cmd_losses(q_a, q_b, p_a, p_b, torch.tensor(chi), graph_safe=True)
+        assert all(close(a, b) for a, b in zip(safe, L.cmd_losses(q_a, q_b, p_a, p_b, chi)))
+
+
+def test_selected_sum_with_a_mask_adds_the_same_terms_and_passes_no_gradient_to_the_rest():
+    values = torch.tensor([1.0, float("inf"), 2.5, -4.0], requires_grad=True)
+    mask = torch.tensor([True, False, True, False])
+    for graph_safe in (False, True):
+        total = L.selected_sum(values, mask, graph_safe)
+        (grad,) = torch.autograd.grad(total, values)
+        assert total.item() == 3.5 and grad.tolist() == [1.0, 0.0, 1.0, 0.0]   # an unselected inf stays out
 
 
 def test_cmd_mean_losses_by_hand():
@@ -613,6 +625,10 @@ def test_co_teaching_kept_count_brute_force():
         for rate in sorted(rates):
             loss_a, loss_b, kept = L.co_teaching_losses(z_a, z_b, y, rate)
             assert samples_in_loss(loss_a, z_a) == samples_in_loss(loss_b, z_b) == kept, (n, rate)
+            # graph-safe (a 0-d forget rate): the same samples by a rank mask, the same kept
+            safe_a, safe_b, safe_kept = L.co_teaching_losses(z_a, z_b, y, torch.tensor(rate, dtype=torch.float64))
+            assert int(safe_kept) == kept and samples_in_loss(safe_a, z_a) == samples_in_loss(safe_b, z_b) == kept
+            assert close(safe_a, loss_a, 1e-6) and close(safe_b, loss_b, 1e-6), (n, rate)
             their_a, their_b, num_remember = han_loss_coteaching(z_a, z_b, y, rate)
             if num_remember > 0:  # theirs is nan on an empty selection; ours keeps one
                 assert kept == num_remember, (n, rate)
