@@ -379,3 +379,17 @@ def test_gap_p_ties_gaps_that_differ_only_in_float_rounding():
     assert report.gap_p(tied) == report.gap_p([400 / 2210, -400 / 2210, -400 / 2210, 1.0])
     # midranks 2, 2, 2 (|gap| 0.18) and 4: W+ = 6 of 10, every one of the 16 patterns is >= 1 from 5
     assert report.gap_p(tied) == 1.0
+
+
+def test_a_strip_plot_saved_twice_is_byte_identical(tmp_path):
+    import seaborn as sns
+
+    data = pd.DataFrame({"row": ["a", "a", "b", "b"], "gap": [0.1, -0.2, 0.3, 0.0]})
+    files = []
+    for run in ("first", "second"):
+        report.style()   # seeds the jitter
+        grid = sns.catplot(data=data, x="row", y="gap", kind="strip")
+        files.append(report.save_figure(grid.figure, "nb", "strip", root=tmp_path / run))
+        plt.close(grid.figure)
+    for a, b in zip(*files):
+        assert a.read_bytes() == b.read_bytes(), a.name
