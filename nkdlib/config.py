@@ -8,10 +8,10 @@ compile, threads) are arguments of `nkdlib.train.run`. `make_config` refuses a b
 at once, naming the key and what it allows, before anything is written.
 
 Run keys survive change: `key_view` leaves a key or hyper-parameter added after runs were
-published (ADDED, nkdlib.methods.ADDED_HP) out of the hash while at its default, and
-treats a run at noise rate 0 as the same run whatever the noise kind and an integer given
-for a real value as that float (papermill's `-p eta 4` keys like 4.0); make_config stores
-real numbers as floats and noise 'symmetric' at rate 0. `with_defaults`, where a config
+published (ADDED; a method Hp's `added`, nkdlib.methods) out of the hash while at its
+default, and treats a run at noise rate 0 as the same run whatever the noise kind and an
+integer given for a real value as that float (papermill's `-p eta 4` keys like 4.0);
+make_config stores real numbers as floats and noise 'symmetric' at rate 0. `with_defaults`, where a config
 enters nkdlib.train.run, checks it again: a value set on the dict after make_config is
 refused there, naming the key, before anything trains.
 """
@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from .datasets import TASKS, check_data_source
-from .methods import METHODS, REAL_HP, method_hp, without_added_hp
+from .methods import METHODS, method_hp
 from .models import MODEL_NAMES, VISION_NAMES, is_model_name
 from .noise import NOISE_KINDS
 from .tasks import TASK_KEYS
@@ -40,12 +40,12 @@ DEFAULTS = dict(
     max_length=128,         # text: tokens per example
     metric=None,            # accuracy | mcc | f1 (None = the task's own)
     method="ce",            # nkdlib.methods.METHODS
-    hp={},                  # method hyper-parameters over nkdlib.methods.DEFAULTS
+    hp={},                  # method hyper-parameters over its defaults (its class's HP, nkdlib.methods)
     models=["mlp"],         # cohort; a single name is repeated when the method needs two
     pretrained=True,        # text/vision: start from pretrained weights where the name has them
     width=1.0,              # vision/mlp width multiplier (smoke runs use < 1)
     init_from=None,         # config of a finished run (save_model) whose weights initialise the backbone
-    teacher=None,           # config of the frozen teacher run (kd, kd_sym); self_kd builds its own
+    teacher=None,           # config of the frozen teacher run (kd, kd_sym); self_kd builds its own (builds_teacher)
     optimizer="adamw",      # adamw | sgd
     lr=2e-5,                # peak learning rate
     weight_decay=0.01,
@@ -119,8 +119,8 @@ def make_config(**overrides) -> dict:
     _check(cfg)
     cfg = _floats(cfg, REAL_KEYS)
     cfg["hp"] = method_hp(cfg["method"], cfg["hp"])
-    if cfg["method"] == "self_kd" and cfg["teacher"] is None:
-        # label-reg eq. 6: the teacher is the student architecture fine-tuned with ce
+    if METHODS[cfg["method"]].builds_teacher and cfg["teacher"] is None:
+        # the teacher is the student architecture fine-tuned with ce (self_kd: label-reg eq. 6)
         cfg["teacher"] = teacher_config(cfg, cfg["models"], **{k: cfg[k] for k in OPTIM_KEYS})
     return cfg
 
@@ -133,15 +133,13 @@ def teacher_config(cfg: dict, models, **overrides) -> dict:
 def key_view(cfg: dict) -> dict:
     """What names `cfg`'s run (nkdlib.runs.config_key): cfg without the keys and
     hyper-parameters added after publication that are at their default (ADDED,
-    nkdlib.methods.ADDED_HP), with noise 'symmetric' at noise rate 0; recursively in
+    nkdlib.methods.Method.key_hp), with noise 'symmetric' at noise rate 0; recursively in
     teacher and init_from. Configs stored before a key was added hash as they did."""
     out = _floats({k: v for k, v in cfg.items() if not (k in ADDED and v == ADDED[k])}, REAL_KEYS)
     if out.get("noise_rate") == 0:
         out["noise"] = DEFAULTS["noise"]
     if isinstance(out.get("hp"), dict):
-        out["hp"] = _floats(without_added_hp(out["method"], out["hp"]), REAL_HP)
-        if isinstance(out["hp"].get("target_hp"), dict):
-            out["hp"]["target_hp"] = _floats(out["hp"]["target_hp"], REAL_HP)
+        out["hp"] = METHODS[out["method"]].key_hp(out["hp"])
     for key in ("teacher", "init_from"):
         if out.get(key) is not None:
             out[key] = key_view(out[key])
@@ -221,7 +219,7 @@ def _check(cfg):
         raise ValueError(f"config classes={classes!r} must be None or a non-empty list of distinct class indices "
                          f"in [0, {num_classes}) of task {cfg['task']!r}")
     method = METHODS.get(cfg["method"])   # an unknown name: method_hp names it and the known ones
-    if method is not None and method.needs_teacher and cfg["teacher"] is None and cfg["method"] != "self_kd":
+    if method is not None and method.needs_teacher and not method.builds_teacher and cfg["teacher"] is None:
         raise ValueError(f"config method={cfg['method']!r} needs teacher= (a config: nkdlib.config.teacher_config)")
     if isinstance(cfg["teacher"], dict):   # its logits are indexed by our training rows: same data, same rows
         differ = {k: (cfg["teacher"].get(k), cfg[k]) for k in DATA_KEYS if cfg["teacher"].get(k) != cfg[k]}

@@ -12,6 +12,8 @@ Conventions:
   target = (1 - w) * q + w * other.
 - Targets built from predictions are detached here, so gradients never flow
   into them; losses return the batch mean (a scalar) unless stated.
+- A self-KD method (CMD Table 2) trains on H(q~, p), q~ its refined label: one_hot, or a
+  *_target function here (ls, cp, boot_soft, proselflc, mconf); nkdlib.methods picks it.
 """
 
 import math
@@ -19,8 +21,6 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-SELF_KD_TARGETS = ("ce", "ls", "cp", "boot_soft", "proselflc", "mconf")
 
 
 # ---------------------------------------------------------------- building blocks
@@ -74,13 +74,9 @@ def ce(logits, labels):
 
 
 def ls_target(labels, num_classes, w):
-    """(1 - w) q + w u: label smoothing target (label-reg eq. 3; CMD Table 2). -> (N, C)."""
+    """(1 - w) q + w u: label smoothing target (label-reg eq. 3; CMD Table 2); LS's loss is
+    H(target, p). -> (N, C)."""
     return (1.0 - w) * one_hot(labels, num_classes) + w / num_classes
-
-
-def ls(logits, labels, w=0.1):
-    """H((1 - w) q + w u, p): label smoothing (label-reg eq. 3, w = 0.1; CMD Table 2's LS)."""
-    return soft_cross_entropy(logits, ls_target(labels, logits.shape[-1], w).to(logits.dtype))
 
 
 def tf_reg_teacher(labels, num_classes, a):
@@ -127,14 +123,16 @@ def cp(logits, labels, beta):
     return ce(logits, labels) - beta * h_p.mean()
 
 
+def cp_target(logits, labels, beta):
+    """(1 - β) q - β sg(p): the confidence penalty's refined label (CMD Table 2), what a mutual
+    method's peer learns from. Not a distribution: it sums to 1 - 2β. -> (N, C)."""
+    return _mix(labels, -F.softmax(logits.detach(), dim=-1), beta)
+
+
 def boot_soft_target(logits, labels, eps):
-    """(1 - ε) q + ε sg(p): soft bootstrapping target (Reed et al.; CMD Table 2). -> (N, C)."""
+    """(1 - ε) q + ε sg(p): soft bootstrapping target with a fixed ε (Reed et al. 2015; CMD
+    Table 2); Boot-soft's loss is H(target, p). -> (N, C)."""
     return _mix(labels, F.softmax(logits.detach(), dim=-1), eps)
-
-
-def boot_soft(logits, labels, eps):
-    """H((1 - ε) q + ε sg(p), p): Boot-soft with a fixed ε (Reed et al. 2015; CMD Table 2)."""
-    return soft_cross_entropy(logits, boot_soft_target(logits, labels, eps))
 
 
 def logistic(x, b):
@@ -166,13 +164,20 @@ def proselflc_epsilon(probs, progress, b1):
     return logistic(progress - 0.5, b1) * _sample_confidence(probs)
 
 
-def mconf_confidence(probs):
-    """Model confidence r = 1 - sum_i H(p_i) / (n H(u)) (CMD eq. 6), as a float.
+def proselflc_target(logits, labels, progress, b1):
+    """(1 - ε) q + ε sg(p), ε = proselflc_epsilon(p, progress, b1) per sample: ProSelfLC's
+    refined label (Wang et al. 2021; CMD Table 2). -> (N, C), detached."""
+    p = F.softmax(logits.detach(), dim=-1)
+    return _mix(labels, p, proselflc_epsilon(p, progress, b1).unsqueeze(-1))
 
-    probs: (n, C), the model's predictions over a full pass of the training set.
+
+def mconf_confidence(entropy_sum, n, num_classes):
+    """Model confidence r = 1 - sum_i H(p_i) / (n H(u)), H(u) = log C (CMD eq. 6).
+
+    entropy_sum: sum_i H(p_i) over the model's n predictions of a full pass over the
+    training set (a float).
     """
-    probs = probs.detach()
-    return float(1.0 - entropy(probs).sum() / (probs.shape[0] * math.log(probs.shape[-1])))
+    return 1 - entropy_sum / (n * np.log(num_classes))
 
 
 def mconf_epsilon(probs, r, b1, rho=0.5):
@@ -183,34 +188,11 @@ def mconf_epsilon(probs, r, b1, rho=0.5):
     return logistic(r - rho, b1) * _sample_confidence(probs)
 
 
-def self_target(kind, logits, labels, *, progress=0.0, r=0.0, w=0.1, eps=0.5, beta=0.5,
-                b1=6.0, rho=0.5):
-    """Refined label q~ of a self-KD method (CMD Table 2), detached. -> (N, C).
-
-    ce:        q
-    ls:        (1 - w) q + w u
-    cp:        (1 - β) q - β sg(p)   (Table 2's refined label; not a distribution)
-    boot_soft: (1 - ε) q + ε sg(p), ε = eps
-    proselflc: (1 - ε) q + ε sg(p), ε = proselflc_epsilon(p, progress, b1)  (per sample)
-    mconf:     (1 - ε) q + ε sg(p), ε = mconf_epsilon(p, r, b1, rho)       (per sample)
-    """
-    if kind not in SELF_KD_TARGETS:
-        raise ValueError(f"unknown self-KD target {kind!r}; known: {SELF_KD_TARGETS}")
-    num_classes = logits.shape[-1]
+def mconf_target(logits, labels, r, b1, rho):
+    """(1 - ε) q + ε sg(p), ε = mconf_epsilon(p, r, b1, rho) per sample: Mconf's refined
+    label (CMD eq. 6-7, Table 2). -> (N, C), detached."""
     p = F.softmax(logits.detach(), dim=-1)
-    if kind == "ce":
-        return one_hot(labels, num_classes).to(p.dtype)
-    if kind == "ls":
-        return ls_target(labels, num_classes, w).to(p.dtype)
-    if kind == "cp":
-        return _mix(labels, -p, beta)
-    if kind == "boot_soft":
-        return _mix(labels, p, eps)
-    if kind == "proselflc":
-        e = proselflc_epsilon(p, progress, b1)
-    else:
-        e = mconf_epsilon(p, r, b1, rho)
-    return _mix(labels, p, e.unsqueeze(-1))
+    return _mix(labels, p, mconf_epsilon(p, r, b1, rho).unsqueeze(-1))
 
 
 # ---------------------------------------------------------------- teacher -> student

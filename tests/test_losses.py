@@ -83,12 +83,17 @@ def test_ce_by_hand():
     assert close(L.ce(z13(), torch.tensor([0])), NLL[0])
 
 
+def ls(z, y, w):
+    """Label smoothing's loss as training computes it (nkdlib.methods.LS): H(ls_target, p)."""
+    return L.soft_cross_entropy(z, L.ls_target(y, z.shape[-1], w))
+
+
 def test_ls_by_hand_and_w0():
     # w = 0.1, C = 2, label 1: target [0.05, 0.95]
     assert torch.allclose(L.ls_target(torch.tensor([1]), 2, 0.1), torch.tensor([[0.05, 0.95]]))
-    assert close(L.ls(z13(), torch.tensor([1]), w=0.1), 0.05 * NLL[0] + 0.95 * NLL[1])
+    assert close(ls(z13(), torch.tensor([1]), w=0.1), 0.05 * NLL[0] + 0.95 * NLL[1])
     z, y = rand_batch()
-    assert close(L.ls(z, y, w=0.0), L.ce(z, y))
+    assert close(ls(z, y, w=0.0), L.ce(z, y))
 
 
 def test_tf_reg_teacher():
@@ -166,7 +171,7 @@ def test_tf_reg_temperature_limits():
     z, y = rand_batch()
     for w in (0.1, 0.5):
         # T -> inf: teacher -> u, so label smoothing minus the constant w H(u)
-        assert close(L.tf_reg(z, y, w=w, a=0.99, temperature=1e6), L.ls(z, y, w=w) - w * math.log(5))
+        assert close(L.tf_reg(z, y, w=w, a=0.99, temperature=1e6), ls(z, y, w=w) - w * math.log(5))
         # T -> 0: teacher -> q, so plain CE
         assert close(L.tf_reg(z, y, w=w, a=0.99, temperature=1e-3), L.ce(z, y))
 
@@ -184,15 +189,29 @@ def test_cp_by_hand_and_gradient_through_entropy():
     assert torch.allclose(z1.grad, z2.grad, atol=1e-6)
 
 
+def test_cp_target_by_hand():
+    # beta = 0.3, label 0: 0.7 [1, 0] - 0.3 [1/4, 3/4]; sums to 1 - 2 beta
+    target = L.cp_target(z13(), torch.tensor([0]), 0.3)
+    assert torch.allclose(target, torch.tensor([[0.625, -0.225]])) and close(target.sum(), 0.4)
+    z, y = rand_batch()
+    assert torch.allclose(L.cp_target(z, y, 0.0), F.one_hot(y, 5).float())
+    assert not L.cp_target(z.requires_grad_(), y, 0.5).requires_grad
+
+
+def boot_soft(z, y, eps):
+    """Boot-soft's loss as training computes it (nkdlib.methods.BootSoft): H(boot_soft_target, p)."""
+    return L.soft_cross_entropy(z, L.boot_soft_target(z, y, eps))
+
+
 def test_boot_soft_by_hand_eps0_and_detached():
     # eps = 0.5, label 0: target 0.5 [1, 0] + 0.5 [1/4, 3/4] = [0.625, 0.375]
-    assert close(L.boot_soft(z13(), torch.tensor([0]), eps=0.5), 0.625 * NLL[0] + 0.375 * NLL[1])
+    assert close(boot_soft(z13(), torch.tensor([0]), eps=0.5), 0.625 * NLL[0] + 0.375 * NLL[1])
     z, y = rand_batch()
-    assert close(L.boot_soft(z, y, eps=0.0), L.ce(z, y))
+    assert close(boot_soft(z, y, eps=0.0), L.ce(z, y))
     zg = z.clone().requires_grad_()
     assert not L.boot_soft_target(zg, y, 0.5).requires_grad
     # the gradient is that of CE against a constant target
-    L.boot_soft(zg, y, 0.5).backward()
+    boot_soft(zg, y, 0.5).backward()
     target = 0.5 * F.one_hot(y, 5) + 0.5 * F.softmax(z, -1)
     expected = (F.softmax(z, -1) - target) / z.shape[0]
     assert torch.allclose(zg.grad, expected, atol=1e-6)
@@ -217,60 +236,42 @@ def test_proselflc_epsilon():
     assert (L.proselflc_epsilon(probs, 1.0, 6.0) >= L.proselflc_epsilon(probs, 0.0, 6.0)).all()
 
 
+def confidence(probs):
+    """Mconf's r of predictions `probs` (n, C) over one pass, as training sums it: a float of H's sum."""
+    return L.mconf_confidence(float(L.entropy(probs).sum()), *probs.shape)
+
+
 def test_mconf_confidence_and_epsilon():
-    assert close(L.mconf_confidence(torch.full((6, 4), 0.25)), 0.0)
-    assert close(L.mconf_confidence(F.one_hot(torch.tensor([0, 3, 1]), 4).float()), 1.0)
-    assert isinstance(L.mconf_confidence(torch.full((2, 2), 0.5)), float)
+    assert close(confidence(torch.full((6, 4), 0.25)), 0.0)
+    assert close(confidence(F.one_hot(torch.tensor([0, 3, 1]), 4).float()), 1.0)
+    assert isinstance(confidence(torch.full((2, 2), 0.5)), float)
     # r = 1 - (H_P + ln 2) / (2 ln 2)
-    r = L.mconf_confidence(torch.tensor([[0.25, 0.75], [0.5, 0.5]]))
+    r = confidence(torch.tensor([[0.25, 0.75], [0.5, 0.5]]))
     assert close(r, 1 - (H_P + math.log(2)) / (2 * math.log(2)))
     probs = torch.tensor([[0.25, 0.75]])
     assert close(L.mconf_epsilon(probs, r=0.5, b1=6.0)[0], 0.5 * (1 - H_P / math.log(2)))
     assert close(L.mconf_epsilon(probs, r=0.8, b1=6.0, rho=0.8)[0], 0.5 * (1 - H_P / math.log(2)))
 
 
-def test_self_target_by_hand():
+def test_proselflc_and_mconf_targets_by_hand_and_detached():
     z, y = z13(), torch.tensor([0])
-    p = torch.tensor([[0.25, 0.75]])
-    q = torch.tensor([[1.0, 0.0]])
+    p, q = torch.tensor([[0.25, 0.75]]), torch.tensor([[1.0, 0.0]])
     eps_pro = L.logistic(0.3, 6.0) * (1 - H_P / math.log(2))
     eps_mconf = L.logistic(0.9 - 0.5, 6.0) * (1 - H_P / math.log(2))
-    expected = {
-        "ce": q,
-        "ls": torch.tensor([[0.95, 0.05]]),
-        "cp": 0.7 * q - 0.3 * p,
-        "boot_soft": 0.6 * q + 0.4 * p,
-        "proselflc": (1 - eps_pro) * q + eps_pro * p,
-        "mconf": (1 - eps_mconf) * q + eps_mconf * p,
-    }
-    assert set(expected) == set(L.SELF_KD_TARGETS)
-    for kind, target in expected.items():
-        got = L.self_target(kind, z, y, progress=0.8, r=0.9, w=0.1, eps=0.4, beta=0.3, b1=6.0)
-        assert torch.allclose(got, target, atol=1e-6), kind
+    assert torch.allclose(L.proselflc_target(z, y, 0.8, 6.0), (1 - eps_pro) * q + eps_pro * p, atol=1e-6)
+    assert torch.allclose(L.mconf_target(z, y, 0.9, 6.0, 0.5), (1 - eps_mconf) * q + eps_mconf * p, atol=1e-6)
+    zg, yg = rand_batch()
+    zg.requires_grad_()
+    assert not L.proselflc_target(zg, yg, 0.5, 6.0).requires_grad and not L.mconf_target(zg, yg, 0.5, 6.0, 0.5).requires_grad
 
 
-@pytest.mark.parametrize("kind", L.SELF_KD_TARGETS)
-def test_self_target_detached(kind):
-    z, y = rand_batch()
-    assert not L.self_target(kind, z.requires_grad_(), y).requires_grad
-
-
-def test_self_target_epsilon_zero_limits_equal_ce():
+def test_proselflc_and_mconf_targets_with_epsilon_zero_are_ce():
     z, y = rand_batch()
     q = F.one_hot(y, 5).float()
     # g(t) = h(-0.5, 1000) ~ 0 at progress 0; g(r) = h(-0.5, 1000) ~ 0 at r = 0
-    for kind in ("proselflc", "mconf"):
-        target = L.self_target(kind, z, y, progress=0.0, r=0.0, b1=1000.0)
+    for target in (L.proselflc_target(z, y, 0.0, 1000.0), L.mconf_target(z, y, 0.0, 1000.0, 0.5)):
         assert torch.allclose(target, q, atol=1e-6)
         assert close(L.soft_cross_entropy(z, target), L.ce(z, y))
-    assert torch.allclose(L.self_target("ls", z, y, w=0.0), q)
-    assert torch.allclose(L.self_target("boot_soft", z, y, eps=0.0), q)
-    assert torch.allclose(L.self_target("cp", z, y, beta=0.0), q)
-
-
-def test_self_target_unknown():
-    with pytest.raises(ValueError, match="unknown self-KD target 'tfkd'.*proselflc.*mconf"):
-        L.self_target("tfkd", *rand_batch())
 
 
 # ---------------------------------------------------------------- teacher -> student
@@ -520,8 +521,8 @@ def test_cmd_losses_match_appendix_c(seed, kind):
     logits_a, logits_b = torch.randn(n, c, generator=g), torch.randn(n, c, generator=g)
     labels = torch.randint(0, c, (n,), generator=g)
     p_a, p_b = F.softmax(logits_a, -1), F.softmax(logits_b, -1)
-    q_a = L.self_target(kind, logits_a, labels, progress=0.7)
-    q_b = L.self_target(kind, logits_b, labels, progress=0.7)
+    target = {"ce": lambda z: F.one_hot(labels, c).float(), "proselflc": lambda z: L.proselflc_target(z, labels, 0.7, 6.0)}[kind]
+    q_a, q_b = target(logits_a), target(logits_b)
     # thresholds between the entropies, at the widest gap of each fifth of them: the
     # +1e-6 of appendix C moves an entropy by at most C * 1e-6, so both agree on the selection
     h = torch.cat([L.entropy(p_a), L.entropy(p_b)]).sort().values
@@ -545,7 +546,7 @@ def test_cmd_losses_gradients_and_zeros():
     # exact zeros in p must not give nan, even where the target q_b puts mass (sample 0, class 1)
     p_a = torch.tensor([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]], requires_grad=True)
     p_b = F.softmax(logits_b, -1)
-    q_a = L.self_target("boot_soft", logits_a, labels)
+    q_a = L.boot_soft_target(logits_a, labels, 0.5)
     q_b = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     b2a, a2b = L.cmd_losses(q_a, q_b, p_a, p_b, 5.0)
     assert torch.isfinite(b2a) and torch.isfinite(a2b)
@@ -673,10 +674,10 @@ def test_no_nan_with_saturated_logits():
     peer = torch.tensor([[-1e4, 1e4], [1e4, -1e4]])
     probs = F.softmax(peer, -1)  # exact zeros
     for loss in (
-        L.ce(z, y), L.ls(z, y), L.tf_reg(z, y), L.tf_reg(z, y, temperature=20.0), L.cp(z, y, 0.5),
-        L.boot_soft(z, y, 0.5), L.kd(z, y, peer, tau=2.0), L.sym_kl(peer, z), L.kd_sym(z, y, peer, 0.5),
+        L.ce(z, y), ls(z, y, 0.1), L.tf_reg(z, y), L.tf_reg(z, y, temperature=20.0), L.cp(z, y, 0.5),
+        boot_soft(z, y, 0.5), L.kd(z, y, peer, tau=2.0), L.sym_kl(peer, z), L.kd_sym(z, y, peer, 0.5),
         L.mkd(z, F.one_hot(y, 2).float(), peer, 0.5), L.kdcl(z, y, probs), L.kl_div(probs, z),
-        L.soft_cross_entropy(z, L.self_target("mconf", z, y, r=0.9)),
+        L.soft_cross_entropy(z, L.mconf_target(z, y, 0.9, 6.0, 0.5)),
     ):
         assert torch.isfinite(loss)
         z.grad = None

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from helpers import BASE, cfg, history, model_cols, n_train
-from nkdlib.methods import METHODS, build_method
+from nkdlib import losses as L
+from nkdlib.methods import METHODS, Batch, Count, Method, Real, build_method, method_hp, self_kd_targets
+from nkdlib.runs import config_key
 from nkdlib.tasks import task_for
 from nkdlib.config import teacher_config
 from nkdlib.train import Trainer, run
@@ -17,7 +19,7 @@ from nkdlib.train import Trainer, run
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_every_method_trains(method, tmp_path):
     teacher = None
-    if method in ("kd", "kd_sym"):
+    if METHODS[method].needs_teacher and not METHODS[method].builds_teacher:
         teacher = teacher_config(cfg(epochs=4), ["mlp"], **{k: BASE[k] for k in ("width", "optimizer", "lr", "epochs")})
     config = cfg(method=method, epochs=4, teacher=teacher)
     metrics = run(config, tmp_path, quiet=True)
@@ -26,6 +28,45 @@ def test_every_method_trains(method, tmp_path):
     assert np.isfinite(frame.filter(like="loss").to_numpy()).all()
     # learnt something despite 40% noise: clearly above chance (10 classes)
     assert metrics["test_metric"] > 0.3, metrics
+
+def test_a_method_is_one_registered_class():
+    """A Method subclass with a name is a method: configs check, fill and key its hp from its HP alone."""
+    class Toy(Method):
+        name = "toy"
+        HP = {"w": Real("[0, 1]", 0.5), "epochs": Count(1)}
+
+    try:
+        config = cfg(method="toy", hp={"w": 1})
+        assert config["hp"] == {"w": 1.0, "epochs": 1} and config_key(config) == config_key(cfg(method="toy", hp={"w": 1.0}))
+        with pytest.raises(ValueError, match=r"method 'toy': hp w=2 must be a number in \[0, 1\]"):
+            cfg(method="toy", hp={"w": 2})
+        with pytest.raises(ValueError, match="method name 'toy' is taken by Toy"):
+            type("Again", (Method,), {"name": "toy"})
+    finally:
+        del METHODS["toy"]
+
+
+def test_each_self_kd_method_trains_on_its_refined_label_by_hand():
+    """CMD Table 2's q̃ for logits [0, ln 3] (p = [1/4, 3/4]), label 0, t/Γ = 0.8 and
+    Mconf's r = 0.9, detached; the loss is H(q̃, p), cp's H(q, p) − β·H(p)."""
+    y, p, q = torch.tensor([0]), torch.tensor([[0.25, 0.75]]), torch.tensor([[1.0, 0.0]])
+    confidence = 1 - 0.5623351446188083 / math.log(2)   # l(p) = 1 − H(p)/H(u)
+    eps_pro, eps_mconf = L.logistic(0.3, 6.0) * confidence, L.logistic(0.9 - 0.5, 6.0) * confidence
+    expected = {"ce": ({}, q), "ls": ({"w": 0.1}, torch.tensor([[0.95, 0.05]])), "cp": ({"beta": 0.3}, 0.7 * q - 0.3 * p),
+                "boot_soft": ({"eps": 0.4}, 0.6 * q + 0.4 * p), "proselflc": ({}, (1 - eps_pro) * q + eps_pro * p),
+                "mconf": ({}, (1 - eps_mconf) * q + eps_mconf * p)}
+    assert set(expected) == set(self_kd_targets())
+    for name, (hp, target) in expected.items():
+        method, z = build_method(name, hp, 2), torch.tensor([[0.0, math.log(3)]], requires_grad=True)
+        method.r = [0.9]   # Mconf's r; the other methods read none
+        batch = Batch(y=y, idx=torch.arange(1), progress=0.8, epoch=0, step=1, teacher=None)
+        got = method.target(0, z, batch)
+        assert torch.allclose(got, target, atol=1e-6) and not got.requires_grad, name
+        own = L.cp(z, y, 0.3) if name == "cp" else L.soft_cross_entropy(z, target)
+        assert torch.allclose(method.losses([z], batch)[0], own), name
+    with pytest.raises(ValueError, match=r"hp target='tfkd' must be one of \['ce', .*'proselflc', 'mconf'\]"):
+        method_hp("cmd", {"target": "tfkd"})
+
 
 def test_kd_with_zero_weight_equals_ce(tmp_path):
     teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
@@ -182,5 +223,5 @@ def test_mconf_inside_mutual_methods_updates_its_r(method, tmp_path):
     config = cfg(method=method, hp={"target": "mconf"}, epochs=1)
     trainer = Trainer(config, task_for(config), "cpu", quiet=True)
     trainer.train_epoch()
-    r = trainer.method.r
+    r = trainer.method.own.r
     assert all(0.0 < x < 1.0 for x in r) and r[0] != r[1], r

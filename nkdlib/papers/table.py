@@ -8,8 +8,8 @@ overriding earlier ones and `hp` dicts merged key by key:
     table.recipe  ->  table.data  ->  table.blocks[block]  ->  row (method, hp, config)  ->  table.columns[col]
 
 with the row's model roles looked up in `table.models`. Keys are nkdlib.config.DEFAULTS
-keys; `hp` names are nkdlib.methods.DEFAULTS names. Nothing here imports torch: this is
-the one list of nkdlib's model names (nkdlib.models builds them).
+keys; `hp` names are the method class's HP names (nkdlib.methods). Nothing here imports
+torch: this is the one list of nkdlib's model names (nkdlib.models builds them).
 
     from nkdlib.papers import TABLES
     from nkdlib.papers.table import cell
@@ -33,7 +33,7 @@ def model_kind(name: str) -> str:
 class Row:
     """One row of a paper table: a method and which run(s) give its number."""
     method: str                     # nkdlib.methods.METHODS name
-    hp: dict = field(default_factory=dict)  # its hyper-parameters (nkdlib.methods.DEFAULTS names)
+    hp: dict = field(default_factory=dict)  # its hyper-parameters (the method class's HP names)
     models: tuple = ("student",)    # roles (keys of Table.models), one per model of the run
     teacher: str | None = None      # the row (same block and column) whose run is the frozen teacher
     value: str = "model 0"          # the cell: "model 0" | "model 1" (that model of the run) |
