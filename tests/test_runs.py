@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import QUIET, cfg, n_train
+from helpers import CPU, QUIET, cfg, n_train
 from nkdlib import runs
 from nkdlib.config import teacher_config
 from nkdlib.settings import RunSettings
@@ -54,8 +54,7 @@ SCRIPT = textwrap.dedent("""
     import json, sys, torch
     torch.set_num_threads(1)
     from nkdlib.settings import RunSettings
-    from nkdlib.settings import RunSettings
-from nkdlib.train import run
+    from nkdlib.train import run
     print(json.dumps(run(json.loads(sys.argv[1]), sys.argv[2], RunSettings(quiet=True))))
 """)
 
