@@ -8,7 +8,7 @@ images/s) for one process per lever, with its ratio to today's path, then --proc
 processes packed on the device with today's path and with the fastest lever: their total over
 ONE common window (each warms up and waits; all are released at once; all their images / the
 wall time from the release to the last one's end), with the arithmetic printed below it.
-Levers (nkdlib.train.Trainer, all opt-in): sync_free (no host sync per step), compile
+Levers (nkdlib.settings.RunSettings, all opt-in): sync_free (no host sync per step), compile
 (torch.compile of each model), graph (the graph-safe step, on CUDA replayed from CUDA graphs;
 on CPU the same step without capture), eval_batch (evaluation batches of 1024 instead of 2 x 128).
 Data: random CIFAR-sized uint8 images and labels (throughput does not depend on them).
@@ -24,9 +24,10 @@ import torch
 
 from nkdlib.config import make_config
 from nkdlib.tasks import Split, Task
+from nkdlib.settings import RunSettings
 from nkdlib.train import Trainer
 
-LEVERS = {   # name -> Trainer arguments
+LEVERS = {   # name -> RunSettings fields
     "today": {},
     "sync_free": {"sync_free": True},
     "compile": {"compile": True},
@@ -53,8 +54,9 @@ def cohort(args, lever: str):
                          lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=args.batch, epochs=3, schedule="step",
                          milestones=[2], precision=args.precision, valid_frac=0.0, select="last")
     task = synthetic_task(args.steps * args.batch, args.eval_images)
-    trainer = Trainer(config, task, args.device, quiet=True, **LEVERS.get(lever, {}),
-                      eval_batch_size=args.eval_batch if lever == "eval_batch" else None)
+    settings = RunSettings(device=args.device, quiet=True, **LEVERS.get(lever, {}),
+                           eval_batch_size=args.eval_batch if lever == "eval_batch" else None)
+    trainer = Trainer(config, task, settings)
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     trainer.train_epoch()   # warm-up: compilation, cuDNN autotuning, allocator
     trainer.epoch += 1

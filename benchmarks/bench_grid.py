@@ -18,12 +18,13 @@ import torch
 from nkdlib.config import make_config
 from nkdlib.datasets import TASKS
 from nkdlib.grid import run_many
+from nkdlib.settings import RunSettings
 
 
-def timed(jobs, **kwargs):
+def timed(jobs, device, **kwargs):
     with tempfile.TemporaryDirectory() as root:
         start = time.perf_counter()
-        table = run_many(jobs, root, quiet=True, **kwargs)
+        table = run_many(jobs, root, RunSettings(device=device, quiet=True), **kwargs)
         return time.perf_counter() - start, table.sort_values("seed")["test_metric"].tolist()
 
 

@@ -19,6 +19,7 @@ from nkdlib.inputs import make_inputs
 from nkdlib.models import build_model
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
+from nkdlib.settings import RunSettings
 from nkdlib.train import Trainer
 
 
@@ -27,7 +28,7 @@ class LiveTeacherTrainer(Trainer):
     what caching saves."""
 
     def __init__(self, cfg, task, device, teacher):
-        super().__init__(cfg, task, device, quiet=True)
+        super().__init__(cfg, task, RunSettings(device=device, quiet=True))
         self.teacher = teacher.eval()
         self.teacher_inputs = make_inputs(task.train.x, teacher, self.device, augment=False)
 
@@ -40,7 +41,7 @@ class LiveTeacherTrainer(Trainer):
 def epoch_seconds(cfg, device, repeats, teacher_logits=None, teacher_model=None):
     task = task_for(cfg)
     trainer = (LiveTeacherTrainer(cfg, task, device, teacher_model) if teacher_model is not None
-               else Trainer(cfg, task, device, quiet=True, teacher_logits=teacher_logits))
+               else Trainer(cfg, task, RunSettings(device=device, quiet=True), teacher_logits))
     times = []
     for _ in range(repeats + 1):                 # first epoch warms up (allocations, kernels)
         if device == "cuda":

@@ -17,6 +17,7 @@ import torch
 
 from nkdlib.config import make_config
 from nkdlib.grid import run_many
+from nkdlib.settings import RunSettings
 from nkdlib.tasks import task_for
 from nkdlib.train import Trainer
 
@@ -34,7 +35,7 @@ def speed(threads):
         rates = {}
         for precision in ("fp32", "bf16"):
             cfg = make_config(**entries, max_train=n + n // 9, epochs=3, precision=precision)
-            trainer = Trainer(cfg, task_for(cfg), "cpu", quiet=True)
+            trainer = Trainer(cfg, task_for(cfg), RunSettings(device="cpu", quiet=True))
             trainer.train_epoch()                      # warm-up
             trainer.epoch += 1
             start = time.perf_counter()
@@ -50,7 +51,7 @@ def accuracy(seeds, workers):
         jobs = [{"precision": p, "seed": s, "config": make_config(**entries, **size, precision=p, seed=s)}
                 for p in ("fp32", "bf16") for s in seeds]
         with tempfile.TemporaryDirectory() as root:
-            table = run_many(jobs, root, workers=workers, quiet=True)
+            table = run_many(jobs, root, RunSettings(quiet=True), workers=workers)
         stats = table.groupby("precision")["test_metric"].agg(["mean", "std"]) * 100
         gap, spread = abs(stats.loc["bf16", "mean"] - stats.loc["fp32", "mean"]), stats["std"].max()
         print(f"{name}, {size}, seeds {list(seeds)}: " + ", ".join(

@@ -1,7 +1,7 @@
 """Grids of runs: many at once on Ray (one machine or a cluster), or one after another.
 
     table = run_many(jobs, "runs/", workers=2)              # two one-thread runs side by side
-    table = run_many(jobs, "runs/", workers=8, device="cuda", gpus_per_run=0.25)
+    table = run_many(jobs, "runs/", RunSettings(device="cuda"), workers=8, gpus_per_run=0.25)
     table = run_many(jobs, "runs/", address="ray://head:10001")   # or $RAY_ADDRESS
 
 A job is {"config": cfg, **labels}. Each distinct config trains once (duplicates share
@@ -10,6 +10,7 @@ Every run trains with the same number of threads whatever `workers` is, so the n
 not depend on it. A failed run does not stop the others: the call finishes the grid, then
 raises GridError naming every failed run and why.
 """
+import dataclasses
 import os
 import time
 
@@ -18,6 +19,7 @@ import torch
 
 from . import cpu, progress
 from .runs import RunDir, config_key, dependencies, gather, in_order
+from .settings import RunSettings, check_workers
 from .train import default_device, run
 
 
@@ -30,12 +32,12 @@ class GridError(RuntimeError):
         super().__init__(f"{len(failures)} run(s) failed (the others finished):\n{lines}")
 
 
-def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | None]:
+def run_one(cfg: dict, root, threads: int, settings: RunSettings) -> tuple[str, float, str | None]:
     """Train one run with `threads` torch threads: (run name, seconds, error or None)."""
     before, start, error = torch.get_num_threads(), time.time(), None
     torch.set_num_threads(threads)
     try:
-        run(cfg, root, **kwargs)
+        run(cfg, root, settings)
     except Exception as e:   # reported by the driver with the run's key; the grid goes on
         error = f"{type(e).__name__}: {e}"
     finally:
@@ -43,26 +45,23 @@ def run_one(cfg: dict, root, threads: int, **kwargs) -> tuple[str, float, str | 
     return RunDir(root, cfg).path.name, time.time() - start, error
 
 
-def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus_per_run: float = 1.0,
-             address: str | None = None, data_dir=None, device=None, quiet=False, compile=False, sync_free=False,
-             eval_batch_size=None, graph=False,
-             tensorboard=None) -> pd.DataFrame:
+def run_many(jobs: list[dict], root, settings: RunSettings = RunSettings(), *, workers: int = 1, threads: int = 1,
+             gpus_per_run: float = 1.0, address: str | None = None) -> pd.DataFrame:
     """Run every job under `root` (reusing finished runs) and return one row per job: its
     labels, then the run's flattened config and metrics (nkdlib.runs.gather columns).
 
+    settings: where and how every run trains (nkdlib.settings); with Ray, its runs are quiet.
     workers: runs at once; > 1 (or an `address` / $RAY_ADDRESS) runs them as Ray tasks.
     threads: torch threads per run (CPU); recorded with each run.
     gpus_per_run: GPU fraction a run asks Ray for when device is cuda (0.25: four per GPU).
     """
-    if workers < 1 or threads < 1:
-        raise ValueError(f"workers={workers} and threads={threads} must be >= 1")
+    check_workers(workers)
+    if threads < 1:
+        raise ValueError(f"threads={threads} must be >= 1")
     if not jobs:
         raise ValueError("run_many got no jobs (an empty seed list?)")
     order = in_order([job["config"] for job in jobs])
-    kwargs = dict(data_dir=data_dir, device=device, quiet=quiet or workers > 1, compile=compile, sync_free=sync_free,
-                  eval_batch_size=eval_batch_size, graph=graph,
-                  tensorboard=tensorboard)
-    bar = progress.bar(total=len(order), desc="runs", unit="run", disable=quiet)
+    bar = progress.bar(total=len(order), desc="runs", unit="run", text=settings.text_bars, disable=settings.quiet)
     failures = {}
 
     def report(name, seconds, error):
@@ -76,14 +75,16 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
     # a grid that only reuses finished runs needs no Ray (the main job renders in seconds)
     todo = [cfg for cfg in order if not RunDir(root, cfg).finished]
     on_ray = (workers > 1 or address is not None) and bool(todo)
-    if not quiet:   # once for the grid, before any run trains: Ray's workers run quietly
+    if not settings.quiet:   # once for the grid, before any run trains: Ray's workers run quietly
         for cfg in todo:
-            cpu.warn_bf16(cfg["precision"], torch.device(device or default_device()).type)
+            cpu.warn_bf16(cfg["precision"], torch.device(settings.device or default_device()).type)
+    if workers > 1:
+        settings = dataclasses.replace(settings, quiet=True)   # no bars of runs side by side
     if on_ray:
-        _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report)
+        _run_on_ray(order, root, workers, threads, gpus_per_run, address, settings, report)
     else:
         for cfg in order:
-            report(*run_one(cfg, root, threads, **kwargs))
+            report(*run_one(cfg, root, threads, settings))
     bar.close()
     if failures:
         raise GridError(failures)
@@ -92,10 +93,10 @@ def run_many(jobs: list[dict], root, *, workers: int = 1, threads: int = 1, gpus
     return pd.DataFrame(rows).merge(gather(root), on="run", how="left", suffixes=("", "_config"))
 
 
-def _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, report):
+def _run_on_ray(order, root, workers, threads, gpus_per_run, address, settings, report):
     import ray   # only grids with workers > 1 need it
 
-    cuda = (kwargs["device"] or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
+    cuda = (settings.device or default_device()).startswith("cuda")
     if not ray.is_initialized():
         if address:
             ray.init(address=address)
@@ -105,7 +106,7 @@ def _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, re
     remote = ray.remote(_after).options(num_cpus=threads, num_gpus=gpus_per_run if cuda else 0)
     refs, pending = {}, []
     for cfg in order:   # a run's task takes its dependencies' results, so Ray starts it after them
-        ref = remote.remote(cfg, str(root), threads, kwargs, *[refs[config_key(d)] for d in dependencies(cfg)])
+        ref = remote.remote(cfg, str(root), threads, settings, *[refs[config_key(d)] for d in dependencies(cfg)])
         refs[config_key(cfg)] = ref
         pending.append(ref)
     while pending:
@@ -113,10 +114,10 @@ def _run_on_ray(order, root, workers, threads, gpus_per_run, address, kwargs, re
         report(*ray.get(done[0]))
 
 
-def _after(cfg, root, threads, kwargs, *dependencies):
+def _after(cfg, root, threads, settings, *dependencies):
     """A Ray task: run_one once the runs it needs have finished (their results are the
     `dependencies`; a failed one fails this run with its reason)."""
     failed = [d for d in dependencies if d[2] is not None]
     if failed:
         return RunDir(root, cfg).path.name, 0.0, f"needs run {failed[0][0]}, which failed: {failed[0][2]}"
-    return run_one(cfg, root, threads, **kwargs)
+    return run_one(cfg, root, threads, settings)

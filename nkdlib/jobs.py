@@ -57,3 +57,15 @@ def check_effect(notebook: str, profile: str, values: dict) -> None:
         if runs({key: values[key]}) == base:
             raise ValueError(f"parameter {key}={values[key]!r} changes no run of notebook {notebook} in profile "
                              f"{profile!r} (its tables set that per block or column, or already use it)")
+
+
+def check_notebook(notebook: str, profile: str, values: dict) -> dict:
+    """The one check of a notebook's profile and parameters, before anything runs: the profile
+    has the notebook, every value is valid (papers.check_values) and changes a run
+    (check_effect), and every table's jobs build. Returns the values set; ValueError otherwise."""
+    tables = papers.notebook_tables(notebook, profile)   # checks the profile, and that it has this notebook
+    values = papers.check_values(notebook, values)
+    check_effect(notebook, profile, values)
+    for table in tables:   # every name checked now, not mid-grid
+        jobs(papers.table(table, profile, values))
+    return values

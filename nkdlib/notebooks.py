@@ -11,11 +11,11 @@ name also says the profile when it is not small (nkdlib.session: figure_name).
 import argparse
 import ast
 import logging
-import os
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .settings import ROOT, check_workers
+
 NOTEBOOK_DIR = ROOT / "notebooks"
 PUBLISHED = {"small": ROOT / "results" / "small" / "runs"}   # profile -> its published run store
 
@@ -32,19 +32,20 @@ def notebooks() -> list[Path]:
 
 def execute(source: Path, out_dir, **parameters) -> float:
     """Build the notebook of `source` into out_dir/<stem>.ipynb and execute it there with
-    `parameters`; returns wall seconds. Raises papermill's PapermillExecutionError (with the
-    failing cell) when a cell fails."""
+    `parameters` and text_bars (its bars are streamed here as text, nkdlib.progress); returns
+    wall seconds. Raises papermill's PapermillExecutionError (with the failing cell) when a
+    cell fails."""
     import jupytext
     import papermill
 
-    os.environ["NKD_TEXT_BARS"] = "1"   # the kernel's bars, streamed here as text (nkdlib.progress)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = out_dir / f"{source.stem}.ipynb"
     start = time.time()
     jupytext.write(jupytext.read(source), notebook)
     # papermill reads the whole input before it writes, so the executed copy can replace the built one
-    papermill.execute_notebook(str(notebook), str(notebook), parameters=parameters, cwd=str(NOTEBOOK_DIR),
+    papermill.execute_notebook(str(notebook), str(notebook), parameters={**parameters, "text_bars": True},
+                               cwd=str(NOTEBOOK_DIR),
                                kernel_name="python3", progress_bar=False, log_output=True)
     return time.time() - start
 
@@ -72,11 +73,12 @@ def value(text: str):
             return text
 
 
-def positive_int(text: str) -> int:
-    """--workers: an integer >= 1 (argparse names the option when it is not)."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
-    return int(text)
+def workers(text: str) -> int:
+    """--workers: an integer >= 1 (settings.check_workers; argparse names the option when it is not)."""
+    try:
+        return check_workers(value(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1") from None
 
 
 def _covers(papers, notebook, profile) -> bool:
@@ -93,7 +95,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names, e.g. 01 04")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="a notebook parameter, e.g. -p eta 4 -p b2 -2 (nkdlib.papers.parameters)")
-    parser.add_argument("--workers", type=positive_int, default=None,
+    parser.add_argument("--workers", type=workers, default=None,
                         help="runs at once, on Ray, one thread each (default: the machine's cores)")
     parser.add_argument("--runs-dir", default=None,
                         help="run store (default: results/small/runs for small at the profile's values, else runs/)")
@@ -112,7 +114,7 @@ def main(argv=None):
 
     from . import papers   # after argument checks: --help and typos answer without importing torch
     from .cost import write_plan
-    from .jobs import check_effect
+    from .jobs import check_notebook
 
     values = {name: value(v) for name, v in args.parameter}
     try:
@@ -124,10 +126,10 @@ def main(argv=None):
         if len(covered) < len(chosen):
             print(f"profile {args.profile!r} leaves out {[s.stem for s in chosen if s not in covered]}", flush=True)
         chosen = covered
-    for source in chosen:   # every name and value checked before anything runs
+    checked = {}   # notebook -> the values set, every name and value checked before anything runs
+    for source in chosen:
         try:
-            papers.notebook_tables(source.stem, args.profile)
-            check_effect(source.stem, args.profile, papers.check_values(source.stem, values))
+            checked[source] = check_notebook(source.stem, args.profile, values)
         except ValueError as e:
             parser.error(str(e))
     runs_dir = args.runs_dir or (None if values else PUBLISHED.get(args.profile)) or ROOT / "runs"
@@ -137,7 +139,7 @@ def main(argv=None):
     params = {k: v for k, v in given.items() if v is not None}
     for i, source in enumerate(chosen, 1):
         if args.plan:
-            write_plan(source.stem, args.profile, args.out, papers.check_values(source.stem, values))
+            write_plan(source.stem, args.profile, args.out, checked[source])
             continue
         print(f"[{i}/{len(chosen)}] " + reuse_note(source.stem, args.profile, runs_dir, values), flush=True)
         seconds = execute(source, args.out, **params)

@@ -20,17 +20,16 @@ import os
 import re
 import types
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from . import cost, papers, report
 from .grid import run_many
-from .jobs import check_effect, jobs
+from .jobs import check_notebook, jobs
 from .notebooks import PUBLISHED
 from .runs import histories, run_name
+from .settings import ROOT, RunSettings, check_workers
 
-ROOT = Path(__file__).resolve().parents[1]   # the repository: runs/ and figures/ by default
 SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "profile": "smoke | small | gpu | paper (nkdlib.papers)",
     "plan": "True: write the run list and count runs per cell; train nothing",
@@ -40,6 +39,7 @@ SETTINGS = {   # parameter -> what it sets; none of them changes a number
     "runs_dir": "run store (None: <repo>/runs); finished runs are reused",
     "figures_dir": "tables and figures (None: <repo>/figures)",
     "quiet": "True: no progress bars",
+    "text_bars": "True: plain text progress bars, redrawn every 30 s (python -m nkdlib.notebooks sets it)",
     "tensorboard": "a folder for live TensorBoard curves, or None",
 }
 FLAGS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
@@ -57,13 +57,10 @@ class NotebookSession:
     runs_dir: str
     figures_dir: str
     values: dict = field(default_factory=dict)   # science parameters set (not None): nkdlib.papers.table
-    data_dir: str | None = None   # None: $NKD_DATA_DIR or ../shared/data, else the hub
-    device: str | None = None     # None: cuda if available
-    quiet: bool = False           # True: no progress bars
+    settings: RunSettings = RunSettings()   # where and how its runs train: data_dir, device, quiet, ...
     workers: int = 1              # runs at once (Ray); 1: one after another; notebooks: the cores
     gpus_per_run: float = 1.0     # GPU fraction per run when workers > 1 on cuda
     plan: bool = False            # True: list the runs, train nothing
-    tensorboard: str | None = None   # folder for live curves
 
     @property
     def tables(self) -> tuple:
@@ -113,8 +110,7 @@ class NotebookSession:
         if self.plan:
             return pd.DataFrame([{**{k: v for k, v in j.items() if k != "config"},
                                   "run": run_name(j["config"])} for j in table_jobs])
-        return run_many(table_jobs, self.runs_dir, data_dir=self.data_dir, device=self.device, quiet=self.quiet,
-                        workers=self.workers, gpus_per_run=self.gpus_per_run, tensorboard=self.tensorboard)
+        return run_many(table_jobs, self.runs_dir, self.settings, workers=self.workers, gpus_per_run=self.gpus_per_run)
 
     def render(self, name: str, show: bool = True) -> pd.DataFrame | None:
         """run_table(name), its paper table shown (with `show`, and always in plan mode: the
@@ -187,20 +183,15 @@ def notebook_session(name: str, namespace: dict, gpus_per_run: float = 1.0) -> N
         raise ValueError(f"unknown parameter(s) {stray} of notebook {name}; known: {sorted({**SETTINGS, **science})}")
     get = lambda k, default=None: namespace.get(k, default)   # noqa: E731
     profile = get("profile", "smoke")
-    papers.notebook_tables(name, profile)   # checks the profile, and that it has this notebook
-    values = papers.check_values(name, {k: get(k) for k in science})
-    check_effect(name, profile, values)
+    values = check_notebook(name, profile, {k: get(k) for k in science})   # every name and value, now
     _SEEN.add(id(namespace))
-    workers = get("workers")
-    workers = os.cpu_count() if workers is None else workers   # one thread per run: numbers as with one worker
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"parameter workers={workers!r} must be an integer >= 1")
-    quiet, plan = _flag("quiet", get("quiet")), _flag("plan", get("plan"))
-    for table in papers.notebook_tables(name, profile):   # every name checked now, not mid-grid
-        jobs(papers.table(table, profile, values))
+    workers = get("workers")   # one thread per run: numbers as with one worker
+    workers = check_workers(os.cpu_count() if workers is None else workers)
+    settings = RunSettings(data_dir=get("data_dir"), device=get("device"), quiet=_flag("quiet", get("quiet")),
+                           text_bars=_flag("text_bars", get("text_bars")), tensorboard=get("tensorboard"))
     session = NotebookSession(name, profile, str(get("runs_dir") or ROOT / "runs"),
-                              str(get("figures_dir") or ROOT / "figures"), values, get("data_dir"), get("device"),
-                              quiet, workers, gpus_per_run, plan, get("tensorboard"))
+                              str(get("figures_dir") or ROOT / "figures"), values, settings, workers, gpus_per_run,
+                              _flag("plan", get("plan")))
     if session.plan:
         cost.write_plan(name, profile, report.figure_dir(session.figure_name, session.figures_dir), values)
     return session

@@ -2,20 +2,22 @@
 
     cfg = make_config(task="sst2", method="kd", models=["minilm-l3"], teacher=teacher_cfg)
     metrics = run(cfg, "runs/")        # trains, or resumes, or reuses a finished run
+    metrics = run(cfg, "runs/", RunSettings(device="cuda", tensorboard="tb/"))   # where and how
 
 Configs are made and checked in nkdlib.config; their hash names the run's directory
 (nkdlib.runs). `Trainer` holds one run's state; `run` ties data, trainer and store.
+Settings (nkdlib.settings) say where and how a run trains, never what it computes.
 """
 import json
 import math
 import time
-from pathlib import Path
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from . import cpu, progress
+from .callbacks import StepLog, TensorBoard
 from .config import with_defaults
 from .graphs import GraphedStep
 from .inputs import make_inputs
@@ -24,6 +26,7 @@ from .metrics import score
 from .models import build_model
 from .datasets import DataMismatch, check_same_data, resolve_data_dir
 from .runs import RunDir, RunFailed
+from .settings import RunSettings
 from .tasks import provenance_for, task_for
 
 class Diverged(RuntimeError):
@@ -42,20 +45,20 @@ class Best(NamedTuple):
 
 
 class Trainer:
-    """State of one run: models, optimisers, schedules, labels, method; see `fit`."""
+    """State of one run: models, optimisers, schedules, labels, method; see `fit`. Its
+    settings' levers (nkdlib.settings): sync_free sums losses on the device and checks them
+    once per epoch (train_loss then differs in its last bits); graph is the graph-safe step
+    (nkdlib.methods' module doc: masks for selections, progress, lr and per-epoch values as
+    device scalars, fused optimisers, sync_free's sums), on CUDA replayed from CUDA graphs
+    (nkdlib.graphs); its numbers differ in their last bits. `callbacks`: what the loop
+    reports to (nkdlib.callbacks): its StepLog, then any that `run` attaches."""
 
-    def __init__(self, cfg, task, device, quiet=False, compile=False, teacher_logits=None, sync_free=False,
-                 eval_batch_size=None, graph=False):
-        self.config, self.task, self.device, self.quiet = cfg, task, torch.device(device), quiet
-        # GPU levers, opt-in (benchmarks/bench_gpu.py): sync_free sums losses on the device and
-        # checks them once per epoch, with no per-step progress value (train_loss then differs
-        # in its last bits); eval_batch_size (default 2 x batch_size) sizes evaluation batches;
-        # graph: the graph-safe step (nkdlib.methods' module doc: masks for selections, progress,
-        # lr and per-epoch values as device scalars, fused optimisers, sync_free's sums), on
-        # CUDA replayed from CUDA graphs (nkdlib.graphs); its numbers differ in their last bits
-        self.graph = graph
-        self.sync_free = sync_free or graph
-        self.eval_batch_size = eval_batch_size or 2 * cfg["batch_size"]
+    def __init__(self, cfg, task, settings: RunSettings = RunSettings(), teacher_logits=None):
+        self.config, self.task, self.settings = cfg, task, settings
+        self.device = torch.device(settings.device or default_device())
+        self.graph = graph = settings.graph
+        self.sync_free = settings.sync_free or graph
+        self.eval_batch_size = settings.eval_batch_size or 2 * cfg["batch_size"]
         self.channels_last = cfg["precision"] == "bf16"   # with bf16: convolutions in channels-last order
         self.metric = cfg["metric"] or task.metric
         self.method = build_method(cfg["method"], cfg["hp"], task.num_classes, cfg["noise_rate"],
@@ -78,7 +81,7 @@ class Trainer:
         shared = {}   # models of one kind and tokenizer share their inputs
         self.splits = ("valid", "test", "dev") if task.dev is not None else ("valid", "test")   # evaluated
         self.inputs = {split: [self._inputs(m, split, shared) for m in self.models] for split in ("train",) + self.splits}
-        self.compiled = [torch.compile(m) if compile else m for m in self.models]   # what forward passes call
+        self.compiled = [torch.compile(m) if settings.compile else m for m in self.models]   # what forward passes call
         self.steps_per_epoch = math.ceil(len(task.train) / cfg["batch_size"])
         self.optimizers = [_optimizer(m, cfg, self.device if graph else None) for m in self.models]
         self.schedules = [_schedule(o, cfg, self.steps_per_epoch) for o in self.optimizers]
@@ -86,8 +89,9 @@ class Trainer:
         self.teacher_logits = None if teacher_logits is None else torch.as_tensor(teacher_logits, device=self.device)
         self._progress = torch.zeros((), dtype=torch.float64, device=self.device) if graph else None   # t/Γ, in place
         self.graphed = GraphedStep(self._train_step) if graph and self.device.type == "cuda" else None
-        self.epoch, self.step, self.history, self.steps_log = 0, 0, [], []
-        self.writer = None   # a TensorBoard SummaryWriter for live curves (run(tensorboard=...))
+        self.epoch, self.step, self.history = 0, 0, []
+        self.step_log = StepLog(cfg["eval_steps"])   # steps.csv: the test loss every eval_steps steps
+        self.callbacks = [self.step_log]
         self.best: list[Best | None] = [None] * len(self.models)
 
     def _inputs(self, model, split, shared):
@@ -153,7 +157,7 @@ class Trainer:
         if labels is not None:   # label refinement, in place: a captured step reads this storage
             self.labels.copy_(labels)
         totals = [torch.zeros((), device=self.device) if self.sync_free else 0.0 for _ in self.models]
-        bar = progress.bar(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False, disable=self.quiet)
+        bar = self._bar(range(self.steps_per_epoch), desc=f"epoch {epoch + 1}", leave=False)
         for b in bar:
             idx = order[b * cfg["batch_size"]:(b + 1) * cfg["batch_size"]]
             self.step += 1
@@ -166,14 +170,12 @@ class Trainer:
                 if cfg["schedule"] == "linear":
                     self.schedules[k].step()
                 totals[k] += loss.detach() if self.sync_free else self._checked(loss, k)
-            if cfg["eval_steps"] and self.step % cfg["eval_steps"] == 0:
-                k, y = self.method.main, torch.as_tensor(self.task.test.y)
-                self.steps_log.append({"step": self.step, "epoch": epoch,
-                                       "test_loss": F.cross_entropy(self.predict(k, "test"), y).item()})
+            for callback in self.callbacks:
+                callback.on_step(self, losses)
             if not self.sync_free:
                 bar.set_postfix(loss=f"{losses[self.method.main].item():.3f}" if losses[self.method.main] is not None else "-")
         if self.sync_free:   # one host sync per epoch; a NaN or inf anywhere makes the sum so
-            totals = [self._checked(t, k, log=False) for k, t in enumerate(totals)]
+            totals = [self._checked(t, k) for k, t in enumerate(totals)]
         if cfg["schedule"] == "step":
             for s in self.schedules:
                 s.step()
@@ -210,16 +212,16 @@ class Trainer:
             return self.step / (self.config["epochs"] * self.steps_per_epoch)
         return (self.epoch + 1) / self.config["epochs"]
 
-    def _checked(self, loss, k, log=True) -> float:
-        """loss as a float; a NaN or infinite loss stops the run (Diverged). log: also a
-        per-step TensorBoard point (not for sync_free's epoch sums)."""
+    def _checked(self, loss, k) -> float:
+        """loss as a float; a NaN or infinite loss stops the run (Diverged)."""
         value = loss.item()
         if not math.isfinite(value):
             raise Diverged(f"model {k}'s training loss is {value} at epoch {self.epoch + 1}, step {self.step}",
                            self.epoch + 1, self.step)
-        if self.writer is not None and log:
-            self.writer.add_scalar(f"train/loss_{k}", value, self.step)
         return value
+
+    def _bar(self, iterable, **kwargs):
+        return progress.bar(iterable, text=self.settings.text_bars, disable=self.settings.quiet, **kwargs)
 
     def teacher_batch(self, idx):
         """(B, C) frozen-teacher logits of the train rows idx, or None without a teacher."""
@@ -234,7 +236,7 @@ class Trainer:
     def fit(self, store: RunDir | None = None):
         """Train the remaining epochs, checkpointing after each; returns final metrics."""
         cfg = self.config
-        bar = progress.bar(range(self.epoch, cfg["epochs"]), desc=f"{cfg['method']} {cfg['task']}", disable=self.quiet)
+        bar = self._bar(range(self.epoch, cfg["epochs"]), desc=f"{cfg['method']} {cfg['task']}")
         for _ in bar:
             start = time.time()
             row = {"epoch": self.epoch + 1, **self.train_epoch(), "step": self.step}
@@ -242,9 +244,8 @@ class Trainer:
             row.update(self.method.epoch_stats())
             row["epoch_time_s"] = time.time() - start
             self.history.append(row)
-            if self.writer is not None:
-                for name, value in row.items():
-                    self.writer.add_scalar(f"epoch/{name}", value, self.epoch + 1)
+            for callback in self.callbacks:
+                callback.on_epoch_end(self, row)
             for k, model in enumerate(self.models):
                 better = self.best[k] is None or row.get(f"valid_metric_{k}", math.nan) > self.best[k].metric
                 if cfg["select"] == "last" or better:
@@ -274,14 +275,15 @@ class Trainer:
         return out
 
     def state_dict(self):
-        return {"epoch": self.epoch, "step": self.step, "history": self.history, "steps_log": self.steps_log,
+        return {"epoch": self.epoch, "step": self.step, "history": self.history, "steps_log": self.step_log.rows,
                 "models": [m.state_dict() for m in self.models],
                 "optimizers": [_float_lr(o.state_dict(), "param_groups") for o in self.optimizers],
                 "schedules": [_float_lr(s.state_dict(), "base_lrs", "_last_lr") for s in self.schedules],
                 "labels": self.labels.cpu(), "method": self.method.state_dict(), "best": self.best}
 
     def load_state_dict(self, state):
-        self.epoch, self.step, self.history, self.steps_log = state["epoch"], state["step"], state["history"], state["steps_log"]
+        self.epoch, self.step, self.history = state["epoch"], state["step"], state["history"]
+        self.step_log.rows = state["steps_log"]
         for objs, key in ((self.models, "models"), (self.optimizers, "optimizers"), (self.schedules, "schedules")):
             for obj, s in zip(objs, state[key]):
                 obj.load_state_dict(s)
@@ -338,13 +340,12 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=False, tensorboard=None,
-        sync_free=False, eval_batch_size=None, graph=False) -> dict:
+def run(cfg: dict, root, settings: RunSettings = RunSettings()) -> dict:
     """Train the run `cfg` under `root` and return its final metrics. A finished run is read
     back, an interrupted one resumes from its last checkpoint (ending exactly as an
     uninterrupted run would), and a teacher or init_from run it needs is run first. While
     another process trains the same run, this one waits for it and then reuses it.
-    tensorboard: a folder to write live curves to (<folder>/<method>/<run name>), or None.
+    settings: where and how it trains (nkdlib.settings), its teacher and init_from runs too.
     Raises RunFailed for a run that diverged (now or when it was first trained), and
     DataMismatch for a finished run trained on other data than this call reads (_reused)."""
     cfg = with_defaults(cfg)   # a config stored before a key was added: the same run, the key at its default
@@ -353,52 +354,47 @@ def run(cfg: dict, root, *, data_dir=None, device=None, quiet=False, compile=Fal
     store = RunDir(root, cfg)
     if store.finished:   # no lock: a finished run is never written again (a read-only store works)
         store.clean()
-        return _reused(store, cfg, data_dir)
+        return _reused(store, cfg, settings.data_dir)
     _raise_if_failed(store)   # no lock either: a failed run is never written again
     with store.lock():
         store.clean()
         if store.finished:
-            return _reused(store, cfg, data_dir)
+            return _reused(store, cfg, settings.data_dir)
         _raise_if_failed(store)   # by the process we waited for
-        device = device or default_device()
-        if not quiet:
-            cpu.warn_bf16(cfg["precision"], torch.device(device).type)
-        needs = dict(data_dir=data_dir, device=device, quiet=quiet, compile=compile, sync_free=sync_free,
-                     eval_batch_size=eval_batch_size, graph=graph)
+        if not settings.quiet:
+            cpu.warn_bf16(cfg["precision"], torch.device(settings.device or default_device()).type)
         teacher_logits = None
         if METHODS[cfg["method"]].needs_teacher:
-            run(cfg["teacher"], root, **needs)
+            run(cfg["teacher"], root, settings)
             teacher_logits = RunDir(root, cfg["teacher"]).load_array("logits_train.npy")
-        trainer = Trainer(cfg, task_for(cfg, data_dir), device, quiet, compile, teacher_logits, sync_free,
-                          eval_batch_size, graph)
+        trainer = Trainer(cfg, task_for(cfg, settings.data_dir), settings, teacher_logits)
         if cfg["init_from"] is not None:
-            run(cfg["init_from"], root, **needs)
+            run(cfg["init_from"], root, settings)
             load_backbone(trainer.models, RunDir(root, cfg["init_from"]).load("model.pt"))
         state = store.load_checkpoint()
         if state is not None:
             trainer.load_state_dict(state)
         store.write_json("config.json", cfg)
         store.write_json("data.json", trainer.task.provenance)   # which files (with hashes) or hub revision
-        if tensorboard is not None:   # <folder>/<method>/<run>, its config as text beside the curves
-            from torch.utils.tensorboard import SummaryWriter   # optional: needs the tensorboard package
-            trainer.writer = SummaryWriter(str(Path(tensorboard) / cfg["method"] / store.path.name))
-            trainer.writer.add_text("config", "    " + json.dumps(cfg, indent=1, default=str).replace("\n", "\n    "))
+        if settings.tensorboard is not None:
+            trainer.callbacks.append(TensorBoard(settings.tensorboard, cfg, store.path.name))
         try:
             metrics = trainer.fit(store)
         except Diverged as e:
             store.fail(epoch=e.epoch, step=e.step, reason=str(e))
             raise RunFailed(f"run {store.path.name}: {e}") from e
         finally:
-            if trainer.writer is not None:
-                trainer.writer.close()
+            for callback in trainer.callbacks:
+                callback.close()
         store.save_array("logits_train.npy", trainer.predict(trainer.method.main, "train", best=True).numpy())
         if cfg["save_model"]:
             store.save("model.pt", trainer.best[0].state)
-        if trainer.steps_log:
-            store.write_csv("steps.csv", trainer.steps_log)
+        if trainer.step_log.rows:
+            store.write_csv("steps.csv", trainer.step_log.rows)
         metrics["threads"] = torch.get_num_threads()   # one vs two threads differ from epoch 1
-        metrics["path"] = {"device": str(device), "compile": compile, "sync_free": sync_free,   # what trained it
-                           "graph": graph,   # on CUDA: replayed from CUDA graphs; elsewhere the graph-safe step alone
+        metrics["path"] = {"device": str(trainer.device), "compile": settings.compile,   # what trained it
+                           "sync_free": settings.sync_free,
+                           "graph": settings.graph,   # on CUDA: replayed from CUDA graphs; elsewhere the graph-safe step alone
                            "eval_batch_size": trainer.eval_batch_size,
                            "cpu": cpu.kernel_path()}   # bits differ between CPU kernel paths (nkdlib.cpu)
         store.finish(metrics)

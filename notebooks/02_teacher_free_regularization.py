@@ -82,6 +82,7 @@ device: "Optional[str]" = None     # None: cuda if available
 runs_dir: "Optional[str]" = None   # run store (None: <repo>/runs); finished runs are reused
 figures_dir: "Optional[str]" = None  # tables and figures (None: <repo>/figures) go to <figures_dir>/02_teacher_free_regularization/
 quiet: bool = False                # True: no progress bars
+text_bars: bool = False            # True: plain text bars, redrawn every 30 s (python -m nkdlib.notebooks sets it)
 tensorboard: "Optional[str]" = None  # a folder for live TensorBoard curves (one subfolder per run)
 # science: None keeps the profile's value; a value set changes the runs it should (they go to
 # runs/, tables and figures to <figures_dir>/02_teacher_free_regularization/<parameters>/)

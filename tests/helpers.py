@@ -6,9 +6,12 @@ from nkdlib import runs
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
 from nkdlib.papers.table import Row, Table
+from nkdlib.settings import RunSettings
 
 BASE = dict(task="digits", noise_rate=0.4, models=["mlp"], width=0.5, optimizer="sgd", lr=0.1,
             weight_decay=0.0, batch_size=64, epochs=2, schedule="constant", clip=0.0)
+QUIET = RunSettings(quiet=True)                # the tests' runs: no progress bars
+CPU = RunSettings(device="cpu", quiet=True)    # their Trainers: on the CPU, even where CUDA is
 
 
 def cfg(**kw):

@@ -1,4 +1,4 @@
-"""The graph-safe training step (Trainer(graph=True)): every method's step makes no host
+"""The graph-safe training step (RunSettings(graph=True)): every method's step makes no host
 sync and has no data-dependent shape, so that one CUDA graph can hold it, and it trains the
 models the eager step trains, up to last bits.
 
@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import BASE, cfg, history
+from helpers import BASE, CPU, QUIET, cfg, history
 from nkdlib.config import make_config, teacher_config
 from nkdlib.methods import METHODS
 from nkdlib.tasks import Split, Task, task_for
+from nkdlib.settings import RunSettings
 from nkdlib.train import Trainer, run
 
 
@@ -45,7 +46,7 @@ def trainer_after_one_step(config, graph=True, task=None):
     method's device counters, as the warm-up steps before a capture do)."""
     task = task or task_for(config)
     teacher = np.zeros((len(task.train), task.num_classes), np.float32) if config["teacher"] else None
-    trainer = Trainer(config, task, "cpu", quiet=True, teacher_logits=teacher, graph=graph)
+    trainer = Trainer(config, task, RunSettings(device="cpu", quiet=True, graph=graph), teacher)
     trainer.method.on_epoch_start(trainer.view(), 0)
     trainer._train_step(torch.arange(BASE["batch_size"]))
     return trainer
@@ -101,8 +102,8 @@ def test_the_check_finds_host_reads_and_data_dependent_shapes():
                                 dict(method="async_mkd"), dict(method="co_distill_lr", hp={"refine_epoch": 1, "trees": 10})])
 def test_the_graph_lever_trains_the_same_models_up_to_last_bits_and_is_recorded(kw, tmp_path):
     config = cfg(epochs=3, **kw)
-    plain = run(config, tmp_path / "plain", quiet=True)
-    graph = run(config, tmp_path / "graph", quiet=True, graph=True)
+    plain = run(config, tmp_path / "plain", QUIET)
+    graph = run(config, tmp_path / "graph", RunSettings(quiet=True, graph=True))
     assert plain["path"]["graph"] is False and graph["path"]["graph"] is True
     same = ("test_metric_0", "test_metric_1", "epochs_run", "epoch_0", "epoch_1")
     assert {k: plain[k] for k in same} == {k: graph[k] for k in same}
@@ -114,7 +115,7 @@ def test_the_graph_lever_trains_the_same_models_up_to_last_bits_and_is_recorded(
 def test_a_checkpoint_resumes_under_either_lever():
     """Checkpoints hold learning rates as floats; the graph lever's optimisers get theirs back as device tensors."""
     config = cfg(method="cmd", schedule="linear")
-    eager, graph = Trainer(config, task_for(config), "cpu", quiet=True), trainer_after_one_step(config)
+    eager, graph = Trainer(config, task_for(config), CPU), trainer_after_one_step(config)
     state = graph.state_dict()
     lrs = [g["lr"] for o in state["optimizers"] for g in o["param_groups"]]
     assert all(type(lr) is float for lr in lrs + [x for s in state["schedules"] for x in s["base_lrs"] + s["_last_lr"]])
@@ -128,7 +129,7 @@ def test_a_checkpoint_resumes_under_either_lever():
 def test_text_models_refuse_the_graph_lever():
     config = cfg(task="sst2", models=["minilm-l3"])
     with pytest.raises(ValueError, match="fixed-shape inputs"):
-        Trainer(config, task_for(config), "cpu", quiet=True, graph=True)
+        Trainer(config, task_for(config), RunSettings(device="cpu", quiet=True, graph=True))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
@@ -139,7 +140,7 @@ def test_on_cuda_replayed_graphs_train_as_the_graph_safe_step_does(method):
     config = cfg(method=method, epochs=3)
     rows = []
     for capture in (True, False):
-        trainer = Trainer(config, task_for(config), "cuda", quiet=True, graph=True)
+        trainer = Trainer(config, task_for(config), RunSettings(device="cuda", quiet=True, graph=True))
         if not capture:
             trainer.graphed = None
         rows.append([trainer.train_epoch() for trainer.epoch in range(3)])

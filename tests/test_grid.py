@@ -2,7 +2,7 @@
 first, and a failed run reported by name without stopping the others."""
 import pytest
 
-from helpers import cfg
+from helpers import QUIET, cfg
 from nkdlib.config import teacher_config
 from nkdlib.grid import GridError, run_many
 
@@ -21,8 +21,8 @@ def metric_columns(table):
 
 
 def test_two_workers_on_ray_give_the_sequential_numbers(tmp_path):
-    sequential = run_many(grid(), tmp_path / "one", quiet=True)
-    parallel = run_many(grid(), tmp_path / "two", workers=2, quiet=True)
+    sequential = run_many(grid(), tmp_path / "one", QUIET)
+    parallel = run_many(grid(), tmp_path / "two", QUIET, workers=2)
     assert len(sequential) == len(grid()) and (sequential["threads"] == 1).all()
     assert metric_columns(sequential).reset_index(drop=True).equals(metric_columns(parallel).reset_index(drop=True))
     assert len(list((tmp_path / "two").glob("*/metrics.json"))) == 8   # 7 distinct jobs + the kd teacher
@@ -31,7 +31,7 @@ def test_two_workers_on_ray_give_the_sequential_numbers(tmp_path):
 def test_a_failed_run_is_named_and_the_others_finish(tmp_path):
     jobs = [{"row": "diverges", "config": cfg(lr=1e6)}, {"row": "fine", "config": cfg()}]
     with pytest.raises(GridError, match="1 run\\(s\\) failed.*\n  ce-\\w+: RunFailed: .*training loss is") as e:
-        run_many(jobs, tmp_path, quiet=True)
+        run_many(jobs, tmp_path, QUIET)
     assert len(e.value.failures) == 1
     assert len(list(tmp_path.glob("*/metrics.json"))) == 1
 

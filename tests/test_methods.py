@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import BASE, cfg, history, model_cols, n_train
+from helpers import BASE, CPU, QUIET, cfg, history, model_cols, n_train
 from nkdlib import losses as L
 from nkdlib.methods import METHODS, Batch, Count, Method, Real, build_method, method_hp, self_kd_targets
 from nkdlib.runs import config_key
@@ -22,7 +22,7 @@ def test_every_method_trains(method, tmp_path):
     if METHODS[method].needs_teacher and not METHODS[method].builds_teacher:
         teacher = teacher_config(cfg(epochs=4), ["mlp"], **{k: BASE[k] for k in ("width", "optimizer", "lr", "epochs")})
     config = cfg(method=method, epochs=4, teacher=teacher)
-    metrics = run(config, tmp_path, quiet=True)
+    metrics = run(config, tmp_path, QUIET)
     frame = history(tmp_path, config)
     assert len(frame) == 4 and metrics["epochs_run"] == 4
     assert np.isfinite(frame.filter(like="loss").to_numpy()).all()
@@ -70,19 +70,19 @@ def test_each_self_kd_method_trains_on_its_refined_label_by_hand():
 
 def test_kd_with_zero_weight_equals_ce(tmp_path):
     teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
-    run(cfg(method="kd", hp={"w": 0.0}, teacher=teacher), tmp_path, quiet=True)
-    run(cfg(), tmp_path, quiet=True)
+    run(cfg(method="kd", hp={"w": 0.0}, teacher=teacher), tmp_path, QUIET)
+    run(cfg(), tmp_path, QUIET)
     # same numbers up to float rounding (kd computes H(q, p) as a soft cross-entropy)
     pd.testing.assert_frame_equal(history(tmp_path, cfg(method="kd", hp={"w": 0.0}, teacher=teacher)),
                                   history(tmp_path, cfg()), check_exact=False, rtol=1e-4)
-    kd = run(cfg(method="kd", hp={"w": 0.5}, teacher=teacher), tmp_path, quiet=True)
+    kd = run(cfg(method="kd", hp={"w": 0.5}, teacher=teacher), tmp_path, QUIET)
     assert not history(tmp_path, cfg(method="kd", hp={"w": 0.5}, teacher=teacher)).equals(history(tmp_path, cfg()))
     assert kd["test_metric"] > 0.3
 
 def test_cmd_with_infinite_eta_is_two_independent_models(tmp_path):
     cmd = cfg(method="cmd", hp={"eta": float("inf"), "target": "proselflc"})
-    run(cmd, tmp_path, quiet=True)
-    run(cfg(method="proselflc"), tmp_path, quiet=True)
+    run(cmd, tmp_path, QUIET)
+    run(cfg(method="proselflc"), tmp_path, QUIET)
     frame = history(tmp_path, cmd)
     assert (frame["passed_a2b"] == 0).all() and (frame["passed_b2a"] == 0).all()
     single = model_cols(history(tmp_path, cfg(method="proselflc")), 0)
@@ -90,18 +90,18 @@ def test_cmd_with_infinite_eta_is_two_independent_models(tmp_path):
 
 def test_cmd_with_eta_below_one_passes_everything(tmp_path):
     config = cfg(method="cmd", hp={"eta": 0.5, "b2": 0.0})
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     frame = history(tmp_path, config)
     assert (frame["passed_a2b"] == n_train()).all() and (frame["passed_b2a"] == n_train()).all()
     # CMD-P with b2 < 0 passes fewer samples as the threshold tightens over epochs
     progressive = cfg(method="cmd", hp={"eta": 2.0, "b2": -6.0}, epochs=3)
-    run(progressive, tmp_path, quiet=True)
+    run(progressive, tmp_path, QUIET)
     passed = history(tmp_path, progressive)["passed_a2b"]
     assert passed.iloc[-1] < n_train()
 
 def test_cmd_warmup_passes_nothing_before_its_epoch_and_logs_entropy_against_chi(tmp_path):
     config = cfg(method="cmd", hp={"eta": 0.5, "b2": 0.0, "warmup": 2}, epochs=3)
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     frame = history(tmp_path, config)
     assert frame["passed_a2b"].tolist()[:2] == [0, 0] and frame["passed_a2b"].iloc[2] == n_train()
     assert frame["chi"].tolist()[:2] == [float("-inf")] * 2 and frame["chi"].iloc[2] == pytest.approx(2 * math.log(10))
@@ -110,7 +110,7 @@ def test_cmd_warmup_passes_nothing_before_its_epoch_and_logs_entropy_against_chi
         assert (np.diff(q, axis=1) >= 0).all() and (q >= 0).all() and (q <= math.log(10) + 1e-6).all()
     # before passing starts, CMD with a warm-up is Zero (η = ∞), epoch for epoch
     zero = cfg(method="cmd", hp={"eta": float("inf"), "b2": 0.0}, epochs=3)
-    run(zero, tmp_path, quiet=True)
+    run(zero, tmp_path, QUIET)
     cols = ["train_loss_0", "train_loss_1", "test_metric_0", "test_metric_1"]
     pd.testing.assert_frame_equal(frame[cols].iloc[:2], history(tmp_path, zero)[cols].iloc[:2])
 
@@ -123,43 +123,43 @@ def test_cmd_mean_form_refuses_cp_and_differs_from_the_sum_only_when_knowledge_p
     cols = ["train_loss_0", "test_metric_0", "test_metric_1"]
     zero = {"eta": float("inf"), "b2": 0.0}
     for form in ("sum", "mean"):
-        run(cfg(method="cmd", hp={**zero, "form": form}), tmp_path, quiet=True)
+        run(cfg(method="cmd", hp={**zero, "form": form}), tmp_path, QUIET)
     pd.testing.assert_frame_equal(history(tmp_path, cfg(method="cmd", hp={**zero, "form": "mean"}))[cols],
                                   history(tmp_path, cfg(method="cmd", hp=zero))[cols], check_exact=False, rtol=1e-5)
     all_ = {"eta": 0.5, "b2": 0.0}
     for form in ("sum", "mean"):
-        run(cfg(method="cmd", hp={**all_, "form": form}), tmp_path, quiet=True)
+        run(cfg(method="cmd", hp={**all_, "form": form}), tmp_path, QUIET)
     mean, total = (history(tmp_path, cfg(method="cmd", hp={**all_, "form": f})) for f in ("mean", "sum"))
     assert not mean["train_loss_0"].equals(total["train_loss_0"])
 
 
 def test_sync_mkd_without_peer_weight_is_ce(tmp_path):
-    run(cfg(method="sync_mkd", hp={"eps": 0.0}), tmp_path, quiet=True)
-    run(cfg(), tmp_path, quiet=True)
+    run(cfg(method="sync_mkd", hp={"eps": 0.0}), tmp_path, QUIET)
+    run(cfg(), tmp_path, QUIET)
     frame = history(tmp_path, cfg(method="sync_mkd", hp={"eps": 0.0}))
     pd.testing.assert_frame_equal(model_cols(frame, 0), model_cols(history(tmp_path, cfg()), 0))
     with_peer = cfg(method="sync_mkd", hp={"eps": 0.5})
-    run(with_peer, tmp_path, quiet=True)
+    run(with_peer, tmp_path, QUIET)
     assert not model_cols(history(tmp_path, with_peer), 0).equals(model_cols(frame, 0))
 
 def test_async_mkd_updates_one_model_per_step():
     config = cfg(method="async_mkd", batch_size=5000, epochs=1)   # one step per epoch
-    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    trainer = Trainer(config, task_for(config), CPU)
     before = [[p.detach().clone() for p in m.parameters()] for m in trainer.models]
     trainer.train_epoch()                                          # step 1: model A only (eq. 2)
     changed = [any(not torch.equal(a, b) for a, b in zip(old, m.parameters())) for old, m in zip(before, trainer.models)]
     assert changed == [True, False]
 
 def test_co_distill_teacher_is_trained_by_ce_in_epoch_one(tmp_path):
-    run(cfg(method="co_distill"), tmp_path, quiet=True)
-    run(cfg(), tmp_path, quiet=True)
+    run(cfg(method="co_distill"), tmp_path, QUIET)
+    run(cfg(), tmp_path, QUIET)
     cd, ce = history(tmp_path, cfg(method="co_distill")), history(tmp_path, cfg())
     pd.testing.assert_frame_equal(model_cols(cd, 0).iloc[:1], model_cols(ce, 0).iloc[:1])
     assert not model_cols(cd, 0).iloc[1:].equals(model_cols(ce, 0).iloc[1:])
 
 def test_label_refinement_changes_only_flagged_samples_to_teacher_argmax():
     config = cfg(method="co_distill_lr", hp={"refine_epoch": 1}, epochs=2)
-    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    trainer = Trainer(config, task_for(config), CPU)
     trainer.train_epoch()
     trainer.epoch = 1
     view = trainer.view()
@@ -199,8 +199,8 @@ def test_label_refinement_counts_by_hand():
 
 
 def test_self_dstl_uses_hard_labels_before_its_warm_epochs(tmp_path):
-    run(cfg(method="self_dstl", hp={"warm_epochs": 1}), tmp_path, quiet=True)
-    run(cfg(), tmp_path, quiet=True)
+    run(cfg(method="self_dstl", hp={"warm_epochs": 1}), tmp_path, QUIET)
+    run(cfg(), tmp_path, QUIET)
     sd, ce = history(tmp_path, cfg(method="self_dstl", hp={"warm_epochs": 1})), history(tmp_path, cfg())
     pd.testing.assert_frame_equal(sd.iloc[:1], ce.iloc[:1])
     assert not sd.iloc[1:].equals(ce.iloc[1:])
@@ -209,7 +209,7 @@ def test_co_teaching_passes_the_kept_fraction(tmp_path):
     """Han et al.'s schedule over 3 ramp epochs: forget 0.2 in the first trained epoch, then
     0.4; each batch of B keeps int((1 - forget)·B) samples."""
     config = cfg(method="co_teaching", hp={"forget": 0.4, "ramp_epochs": 3})
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     frame = history(tmp_path, config)
     n, b = n_train(), BASE["batch_size"]
     sizes = [b] * (n // b) + ([n % b] if n % b else [])
@@ -221,7 +221,7 @@ def test_mconf_inside_mutual_methods_updates_its_r(method, tmp_path):
     """Mconf's r (CMD eq. 6) = 1 − mean entropy / H(u) of the last pass; a mutual method
     with target mconf must update it each epoch, as plain mconf does."""
     config = cfg(method=method, hp={"target": "mconf"}, epochs=1)
-    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    trainer = Trainer(config, task_for(config), CPU)
     trainer.train_epoch()
     r = trainer.method.own.r
     assert all(0.0 < x < 1.0 for x in r) and r[0] != r[1], r

@@ -60,7 +60,7 @@ def test_booleans_papermill_passes_as_strings_are_parsed(given, meant, tmp_path)
     """`-p plan no` reaches the notebook as the string 'no', which bool() reads as True."""
     nb = notebook_session("04_cmd_ablations", dict(profile="smoke", runs_dir=str(tmp_path / "runs"),
                                                    figures_dir=str(tmp_path), plan=given, quiet=given))
-    assert nb.plan is meant and nb.quiet is meant
+    assert nb.plan is meant and nb.settings.quiet is meant
 
 
 @pytest.mark.parametrize("key, given", [("plan", "maybe"), ("quiet", 2), ("plan", 1.0)])

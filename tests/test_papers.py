@@ -175,10 +175,11 @@ def test_the_gpu_profile_fits_an_afternoon_and_refuses_the_text_notebooks():
 
 def test_the_gpu_profile_code_path_runs_on_cpu_at_tiny_size(tmp_path):
     """The gpu profile's runs, shrunk (seed, epochs, images, width): they train on CPU."""
+    from nkdlib.settings import RunSettings
     from nkdlib.train import run
     job = jobs(papers.table("cmd.table1", "gpu", {"seeds": [0], "epochs": 1}))[0]
     config = {**job["config"], "max_train": 64, "max_test": 32, "width": 0.0625}
-    metrics = run(config, tmp_path, quiet=True)
+    metrics = run(config, tmp_path, RunSettings(quiet=True))
     assert 0 <= metrics["test_metric"] <= 1 and metrics["epochs_run"] == 1
 
 

@@ -11,6 +11,7 @@ import torch
 from nkdlib import cpu, papers
 from nkdlib.cost import plan_frame
 from nkdlib.runs import RunDir, gather
+from nkdlib.settings import RunSettings
 from nkdlib.train import run
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "small" / "runs"
@@ -44,7 +45,7 @@ def test_the_cheapest_published_run_this_cpu_runs_natively_recomputes_to_the_pub
     threads = torch.get_num_threads()
     torch.set_num_threads(int(row["threads"]))   # one vs two threads differ from the first epoch
     try:
-        metrics = run(config, tmp_path, data_dir=shared_data, quiet=True)
+        metrics = run(config, tmp_path, RunSettings(data_dir=shared_data, quiet=True))
     finally:
         torch.set_num_threads(threads)
     published = RunDir(PUBLISHED, config)

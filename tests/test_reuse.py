@@ -10,6 +10,7 @@ import pytest
 from helpers import cfg
 from nkdlib.datasets import DataMismatch, check_same_data
 from nkdlib.runs import RunDir
+from nkdlib.settings import RunSettings
 from nkdlib.train import run
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "small" / "runs"
@@ -52,11 +53,11 @@ def _refused_on(file, now, was):
 def test_a_run_trained_on_doctored_data_is_refused_on_the_real_data(tmp_path, shared_data):
     doctored = _doctored(shared_data, tmp_path / "doctored")
     config = cfg(task="sst2", models=["tiny-bert"], max_train=40, max_test=20, max_length=16, epochs=1)
-    trained = run(config, tmp_path / "runs", data_dir=doctored, quiet=True)
+    trained = run(config, tmp_path / "runs", RunSettings(data_dir=doctored, quiet=True))
     real, fake = (_sha(d / "glue" / "SST-2" / "train.tsv") for d in (shared_data, doctored))
     with pytest.raises(DataMismatch, match=_refused_on(r"glue/SST-2/train\.tsv", real, fake)):
-        run(config, tmp_path / "runs", data_dir=shared_data, quiet=True)
-    assert run(config, tmp_path / "runs", data_dir=doctored, quiet=True) == trained   # its own data: reused
+        run(config, tmp_path / "runs", RunSettings(data_dir=shared_data, quiet=True))
+    assert run(config, tmp_path / "runs", RunSettings(data_dir=doctored, quiet=True)) == trained   # its own data: reused
 
 
 def test_every_published_run_is_reused_on_the_data_the_store_records(shared_data):
@@ -68,7 +69,7 @@ def test_every_published_run_is_reused_on_the_data_the_store_records(shared_data
     configs = [json.loads(p.read_text()) for p in sorted(PUBLISHED.glob("*/config.json"))]
     assert configs, f"no published runs under {PUBLISHED}"
     for config in configs:
-        assert run(config, PUBLISHED, data_dir=shared_data, quiet=True) == RunDir(PUBLISHED, config).metrics()
+        assert run(config, PUBLISHED, RunSettings(data_dir=shared_data, quiet=True)) == RunDir(PUBLISHED, config).metrics()
 
 
 @pytest.mark.parametrize("own_record", [True, False], ids=["its own data.json", "the store's data.json"])
@@ -77,7 +78,7 @@ def test_a_published_run_is_refused_on_doctored_data_naming_the_file(own_record,
     doctored = _doctored(shared_data, tmp_path)
     real, fake = (_sha(d / "glue" / "SST-2" / "train.tsv") for d in (shared_data, doctored))
     with pytest.raises(DataMismatch, match=_refused_on(r"glue/SST-2/train\.tsv", fake, real)):
-        run(config, PUBLISHED, data_dir=doctored, quiet=True)
+        run(config, PUBLISHED, RunSettings(data_dir=doctored, quiet=True))
 
 
 def test_a_run_without_a_data_record_is_refused_and_one_with_its_stores_is_checked(tmp_path):
@@ -88,14 +89,14 @@ def test_a_run_without_a_data_record_is_refused_and_one_with_its_stores_is_check
     rows = [(f"sentence {i}", i % 2) for i in range(10)]
     data = _sst2(tmp_path / "data", rows, rows)
     with pytest.raises(DataMismatch, match=r"no data\.json says which data it was trained on"):
-        run(config, store, data_dir=data, quiet=True)
+        run(config, store, RunSettings(data_dir=data, quiet=True))
     files = {f"glue/SST-2/{f}": _sha(data / "glue" / "SST-2" / f) for f in ("train.tsv", "dev.tsv")}
     (store / "data.json").write_text(json.dumps({"source": "local", "files": {**files, "sst5/train.txt": "0" * 64}}))
-    assert run(config, store, data_dir=data, quiet=True) == RunDir(store, config).metrics()
+    assert run(config, store, RunSettings(data_dir=data, quiet=True)) == RunDir(store, config).metrics()
     other = _sst2(tmp_path / "other", [(s, 1 - y) for s, y in rows], rows)
     with pytest.raises(DataMismatch, match=_refused_on(r"glue/SST-2/train\.tsv", _sha(other / "glue/SST-2/train.tsv"),
                                                        files["glue/SST-2/train.tsv"])):
-        run(config, store, data_dir=other, quiet=True)
+        run(config, store, RunSettings(data_dir=other, quiet=True))
 
 
 def test_hub_data_is_checked_by_data_set_and_revision():

@@ -17,31 +17,32 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import cfg, n_train
+from helpers import CPU, QUIET, cfg, n_train
 from nkdlib import runs
 from nkdlib.config import teacher_config
+from nkdlib.settings import RunSettings
 from nkdlib.train import run
 
 
 def test_finished_run_is_reused(tmp_path):
     config = cfg()
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     stamp = (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     assert (runs.RunDir(tmp_path, config).path / "metrics.json").stat().st_mtime_ns == stamp
 
 def test_teacher_predictions_are_cached(tmp_path):
     teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
-    run(cfg(method="kd", hp={"w": 0.5}, teacher=teacher), tmp_path, quiet=True)
+    run(cfg(method="kd", hp={"w": 0.5}, teacher=teacher), tmp_path, QUIET)
     logits = runs.RunDir(tmp_path, teacher).path / "logits_train.npy"
     stamp = logits.stat().st_mtime_ns
     assert np.load(logits).shape == (n_train(), 10)
-    run(cfg(method="kd", hp={"w": 0.9}, teacher=teacher), tmp_path, quiet=True)
+    run(cfg(method="kd", hp={"w": 0.9}, teacher=teacher), tmp_path, QUIET)
     assert logits.stat().st_mtime_ns == stamp     # not recomputed
 
 def test_gather_gives_one_row_per_run_with_config_columns(tmp_path):
-    run(cfg(), tmp_path, quiet=True)
-    run(cfg(method="ls"), tmp_path, quiet=True)
+    run(cfg(), tmp_path, QUIET)
+    run(cfg(method="ls"), tmp_path, QUIET)
     frame = runs.gather(tmp_path)
     assert len(frame) == 2
     assert set(frame["method"]) == {"ce", "ls"} and "hp.w" in frame.columns and "test_metric" in frame.columns
@@ -52,8 +53,9 @@ def test_gather_gives_one_row_per_run_with_config_columns(tmp_path):
 SCRIPT = textwrap.dedent("""
     import json, sys, torch
     torch.set_num_threads(1)
+    from nkdlib.settings import RunSettings
     from nkdlib.train import run
-    print(json.dumps(run(json.loads(sys.argv[1]), sys.argv[2], quiet=True)))
+    print(json.dumps(run(json.loads(sys.argv[1]), sys.argv[2], RunSettings(quiet=True))))
 """)
 
 
@@ -119,8 +121,8 @@ def test_kill_9_at_any_moment_then_rerun_gives_the_uninterrupted_result(delay, t
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    resumed = without_time(run(config, tmp_path / "killed", quiet=True))
-    assert resumed == without_time(run(config, tmp_path / "straight", quiet=True))
+    resumed = without_time(run(config, tmp_path / "killed", QUIET))
+    assert resumed == without_time(run(config, tmp_path / "straight", QUIET))
     intact(tmp_path / "killed", config, 10)
 
 
@@ -134,8 +136,8 @@ def test_unreadable_checkpoint_is_discarded_with_a_warning(tmp_path):
     store.save_checkpoint({"epoch": 1})
     truncate(store.path / "checkpoint.pt")
     with pytest.warns(UserWarning, match="checkpoint.pt: unreadable or changed checkpoint"):
-        metrics = run(config, tmp_path, quiet=True)
-    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+        metrics = run(config, tmp_path, QUIET)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", QUIET))
 
 
 def edit_metric(path):
@@ -171,11 +173,11 @@ def rehashed(text):
 ])
 def test_a_finished_runs_bad_file_is_an_error_naming_it_and_gather_skips_it(name, damage, tmp_path):
     config = cfg()
-    run(config, tmp_path, quiet=True)
-    run(cfg(method="ls"), tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
+    run(cfg(method="ls"), tmp_path, QUIET)
     damage(runs.RunDir(tmp_path, config).path / name)
     with pytest.raises(runs.CorruptRunError, match=name):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     with pytest.warns(UserWarning, match=f"skipping run ce-.*{name}"):
         table = runs.gather(tmp_path)
     assert table["method"].tolist() == ["ls"]
@@ -185,20 +187,20 @@ def test_a_finished_runs_bad_file_is_an_error_naming_it_and_gather_skips_it(name
 
 def test_a_student_of_a_corrupt_teacher_names_the_teachers_file(tmp_path):
     teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
-    run(teacher, tmp_path, quiet=True)
+    run(teacher, tmp_path, QUIET)
     truncate(runs.RunDir(tmp_path, teacher).path / "logits_train.npy")
     with pytest.raises(runs.CorruptRunError, match="logits_train.npy"):
-        run(cfg(method="kd", teacher=teacher), tmp_path, quiet=True)
+        run(cfg(method="kd", teacher=teacher), tmp_path, QUIET)
 
 
 def test_a_diverging_run_is_recorded_as_failed_and_not_reused_as_finished(tmp_path):
     config = cfg(lr=1e6, epochs=3)
     with pytest.raises(runs.RunFailed, match="training loss is (nan|inf) at epoch 1"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     store = runs.RunDir(tmp_path, config)
     assert not store.finished and store.failure["epoch"] == 1
     with pytest.raises(runs.RunFailed, match="failed before"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     assert runs.gather(tmp_path).empty
 
 
@@ -217,19 +219,19 @@ def test_a_run_diverging_on_its_last_step_is_recorded_as_failed(tmp_path, monkey
     monkeypatch.setattr(Trainer, "train_epoch", blow_up_at_the_end)
     config = cfg()
     with pytest.raises(runs.RunFailed, match="model 0's valid loss is (nan|inf) after epoch 2"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     store = runs.RunDir(tmp_path, config)
     assert not store.finished and store.failure["epoch"] == 2
 
 
 def test_the_thread_count_is_recorded_with_the_run(tmp_path):
-    assert run(cfg(), tmp_path, quiet=True)["threads"] == torch.get_num_threads()
+    assert run(cfg(), tmp_path, QUIET)["threads"] == torch.get_num_threads()
 
 
 def test_tensorboard_gets_per_epoch_metrics_and_per_step_losses(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     config = cfg(method="cmd", epochs=2)
-    run(config, tmp_path / "runs", quiet=True, tensorboard=tmp_path / "tb")
+    run(config, tmp_path / "runs", RunSettings(quiet=True, tensorboard=tmp_path / "tb"))
     events = EventAccumulator(str(tmp_path / "tb" / "cmd" / runs.RunDir(tmp_path / "runs", config).path.name)).Reload()
     tags = events.Tags()["scalars"]
     assert '"eta"' in events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()   # hyper-parameters
@@ -240,11 +242,11 @@ def test_tensorboard_gets_per_epoch_metrics_and_per_step_losses(tmp_path):
 
 def test_a_published_run_without_its_logits_is_still_finished_but_cannot_teach(tmp_path):
     teacher = teacher_config(cfg(), ["mlp"], width=0.25, optimizer="sgd", lr=0.1, epochs=1)
-    run(teacher, tmp_path, quiet=True)
+    run(teacher, tmp_path, QUIET)
     (runs.RunDir(tmp_path, teacher).path / "logits_train.npy").unlink()
     assert runs.gather(tmp_path)["method"].tolist() == ["ce"]
     with pytest.raises(runs.CorruptRunError, match="logits_train.npy: missing .a published run store"):
-        run(cfg(method="kd", teacher=teacher), tmp_path, quiet=True)
+        run(cfg(method="kd", teacher=teacher), tmp_path, QUIET)
 
 
 # --- integrity: what the store returns is what was written ---------------------------------
@@ -254,13 +256,13 @@ def test_a_changed_checkpoint_is_discarded_naming_it_and_the_run_starts_over(whe
     from nkdlib.train import Trainer
     config = cfg(epochs=3)
     store = runs.RunDir(tmp_path, config)
-    store.save_checkpoint(Trainer(config, task_for(config), "cpu", quiet=True).state_dict())
+    store.save_checkpoint(Trainer(config, task_for(config), CPU).state_dict())
     data = bytearray((store.path / "checkpoint.pt").read_bytes())
     data[int(where * len(data))] ^= 0xFF
     (store.path / "checkpoint.pt").write_bytes(bytes(data))
     with pytest.warns(UserWarning, match="checkpoint.pt: unreadable or changed checkpoint"):
-        metrics = run(config, tmp_path, quiet=True)
-    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+        metrics = run(config, tmp_path, QUIET)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", QUIET))
 
 
 @pytest.mark.parametrize("how", ["copied", "renamed"])
@@ -271,7 +273,7 @@ def test_another_runs_checkpoint_is_discarded_naming_it_and_the_run_starts_over(
     from nkdlib.train import Trainer
     config, other = cfg(), cfg(seed=1)
     ours, theirs = runs.RunDir(tmp_path, config), runs.RunDir(tmp_path, other)
-    Trainer(other, task_for(other), "cpu", quiet=True).fit(theirs)   # checkpointed after its last epoch
+    Trainer(other, task_for(other), CPU).fit(theirs)   # checkpointed after its last epoch
     if how == "copied":
         ours.path.mkdir()
         for name in ("checkpoint.pt", "checkpoint.json"):
@@ -280,8 +282,8 @@ def test_another_runs_checkpoint_is_discarded_naming_it_and_the_run_starts_over(
         theirs.path.rename(ours.path)
     with pytest.warns(UserWarning, match=f"checkpoint.pt: .*checkpoint.json ties it to run key {theirs.key}, "
                                          f"not to this run's {ours.key}.*the run starts over"):
-        metrics = run(config, tmp_path, quiet=True)
-    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", quiet=True))
+        metrics = run(config, tmp_path, QUIET)
+    assert without_time(metrics) == without_time(run(config, tmp_path / "clean", QUIET))
     intact(tmp_path, config, 2)
 
 
@@ -291,7 +293,7 @@ def test_a_checkpoint_without_its_hash_is_discarded(tmp_path):
     store = runs.RunDir(tmp_path, config)
     store.save("checkpoint.pt", {"epoch": 1})
     with pytest.warns(UserWarning, match="does not match the hash recorded in checkpoint.json"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     assert store.finished and not (store.path / "checkpoint.json").exists()
 
 
@@ -299,26 +301,26 @@ def test_a_checkpoint_without_its_hash_is_discarded(tmp_path):
 def test_a_bad_failed_json_is_an_error_naming_it(damage, tmp_path):
     config = cfg(lr=1e6, epochs=2)
     with pytest.raises(runs.RunFailed):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     damage(runs.RunDir(tmp_path, config).path / "failed.json")
     with pytest.raises(runs.CorruptRunError, match="failed.json: (unreadable|not the record of a failed run)"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
 
 
 def test_leftovers_of_an_interrupted_write_are_cleaned_when_the_run_is_next_touched(tmp_path):
     config = cfg()
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     path = runs.RunDir(tmp_path, config).path
     for name in ("checkpoint.1f3a.tmp.pt", "history.9c2e.tmp.csv", "checkpoint.pt", "checkpoint.json"):
         (path / name).write_bytes(b"left by a process stopped between write and rename")
-    run(config, tmp_path, quiet=True)
+    run(config, tmp_path, QUIET)
     assert sorted(p.name for p in path.iterdir()) == ["config.json", "data.json", "history.csv", "logits_train.npy",
                                                       "metrics.json"]
     unfinished = cfg(seed=1)   # in an unfinished run, under its lock, before training
     upath = runs.RunDir(tmp_path, unfinished).path
     upath.mkdir()
     (upath / "checkpoint.77aa.tmp.pt").write_bytes(b"x")
-    run(unfinished, tmp_path, quiet=True)
+    run(unfinished, tmp_path, QUIET)
     assert not list(upath.glob("*.tmp*"))
 
 
@@ -330,28 +332,28 @@ def no_lock(self):
 def test_a_finished_run_is_reused_without_taking_its_lock(tmp_path, monkeypatch):
     """A read-only store (a published one) cannot create lock files; finished runs need none."""
     config = cfg()
-    expected = run(config, tmp_path, quiet=True)
+    expected = run(config, tmp_path, QUIET)
     monkeypatch.setattr(runs.RunDir, "lock", no_lock)
-    assert run(config, tmp_path, quiet=True) == expected
+    assert run(config, tmp_path, QUIET) == expected
     with pytest.raises(PermissionError):   # an unfinished run still needs its lock
-        run(cfg(seed=3), tmp_path, quiet=True)
+        run(cfg(seed=3), tmp_path, QUIET)
 
 
 def test_a_failed_run_in_a_read_only_store_gives_its_reason(tmp_path, monkeypatch):
     config = cfg(lr=1e6, epochs=2)
     with pytest.raises(runs.RunFailed):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
     monkeypatch.setattr(runs.RunDir, "lock", no_lock)
     with pytest.raises(runs.RunFailed, match="failed before: model 0's training loss is"):
-        run(config, tmp_path, quiet=True)
+        run(config, tmp_path, QUIET)
 
 
 def test_the_run_records_which_data_it_read(tmp_path, shared_data):
     """Provenance beside the config (not in the run key): files and their sha256, or the source."""
-    run(cfg(), tmp_path, quiet=True)
+    run(cfg(), tmp_path, QUIET)
     assert json.loads((runs.RunDir(tmp_path, cfg()).path / "data.json").read_text()) == {"source": "sklearn"}
     text = cfg(task="rte", models=["tiny-bert"], max_train=40, max_test=20, max_length=16, epochs=1, noise_rate=0.0)
-    run(text, tmp_path, data_dir=shared_data, quiet=True)
+    run(text, tmp_path, RunSettings(data_dir=shared_data, quiet=True))
     store = runs.RunDir(tmp_path, text)
     data = json.loads((store.path / "data.json").read_text())
     sums = dict(reversed(line.split()) for line in (shared_data / "SHA256SUMS").read_text().splitlines())
@@ -364,9 +366,9 @@ def test_the_run_records_which_data_it_read(tmp_path, shared_data):
 def test_a_config_stored_before_a_key_was_added_runs_as_the_same_run(tmp_path):
     """A raw stored config (no data_source, an added key) trains and is found as its run."""
     config = {k: v for k, v in cfg().items() if k != "data_source"}
-    first = run(config, tmp_path, quiet=True)
+    first = run(config, tmp_path, QUIET)
     assert runs.RunDir(tmp_path, config).path == runs.RunDir(tmp_path, cfg()).path
-    assert run(cfg(), tmp_path, quiet=True) == first
+    assert run(cfg(), tmp_path, QUIET) == first
 
 
 # --- runs that travel: export on one machine, import on another ------------------------------
@@ -375,10 +377,10 @@ def travelled(tmp_path_factory):
     """A store with two finished runs (ls keeps its weights), a failed run, an unfinished run
     with its lock file; and its export, without and with the weights."""
     home = tmp_path_factory.mktemp("gpu-box") / "runs"
-    run(cfg(), home, quiet=True)
-    run(cfg(method="ls", save_model=True), home, quiet=True)
+    run(cfg(), home, QUIET)
+    run(cfg(method="ls", save_model=True), home, QUIET)
     with pytest.raises(runs.RunFailed):
-        run(cfg(lr=1e6, epochs=2), home, quiet=True)
+        run(cfg(lr=1e6, epochs=2), home, QUIET)
     unfinished = runs.RunDir(home, cfg(seed=7))
     with unfinished.lock():
         unfinished.write_json("config.json", unfinished.config)
@@ -425,7 +427,7 @@ def test_an_imported_teacher_teaches_without_retraining(travelled, tmp_path):
     stamp = (teacher.path / "metrics.json").stat().st_mtime_ns
     assert np.array_equal(teacher.load_array("logits_train.npy"),
                           runs.RunDir(travelled.home, cfg()).load_array("logits_train.npy"))
-    run(cfg(method="kd", hp={"w": 0.5}, teacher=cfg(), epochs=1), tmp_path, quiet=True)
+    run(cfg(method="kd", hp={"w": 0.5}, teacher=cfg(), epochs=1), tmp_path, QUIET)
     assert (teacher.path / "metrics.json").stat().st_mtime_ns == stamp
 
 

@@ -8,16 +8,17 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import cfg, history, model_cols
+from helpers import CPU, QUIET, cfg, history, model_cols
 from nkdlib import cpu, datasets, runs
 from nkdlib.tasks import task_for
 from nkdlib.config import make_config
+from nkdlib.settings import RunSettings
 from nkdlib.train import Trainer, load_backbone, run
 
 
 def test_same_seed_same_history(tmp_path):
-    a = run(cfg(method="proselflc"), tmp_path / "a", quiet=True)
-    b = run(cfg(method="proselflc"), tmp_path / "b", quiet=True)
+    a = run(cfg(method="proselflc"), tmp_path / "a", QUIET)
+    b = run(cfg(method="proselflc"), tmp_path / "b", QUIET)
     assert history(tmp_path / "a", cfg(method="proselflc")).equals(history(tmp_path / "b", cfg(method="proselflc")))
     assert a["test_metric"] == b["test_metric"]
 
@@ -26,6 +27,7 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     script = textwrap.dedent(f"""
         import os, sys
         from nkdlib import datasets, runs
+        from nkdlib.settings import RunSettings
         from nkdlib.train import run
         written = []
         original = runs.RunDir.write_csv
@@ -35,15 +37,15 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
             if written.count("history.csv") == 2:
                 os._exit(3)                      # killed after epoch 2 was stored
         runs.RunDir.write_csv = write_then_die
-        run({config!r}, {str(tmp_path / 'killed')!r}, quiet=True)
+        run({config!r}, {str(tmp_path / 'killed')!r}, RunSettings(quiet=True))
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 3, proc.stderr
     killed = runs.RunDir(tmp_path / "killed", config)
     assert (killed.path / "checkpoint.pt").exists() and not killed.finished
     assert len(killed.read_csv("history.csv")) == 2
-    resumed = run(config, tmp_path / "killed", quiet=True)
-    straight = run(config, tmp_path / "straight", quiet=True)
+    resumed = run(config, tmp_path / "killed", QUIET)
+    straight = run(config, tmp_path / "straight", QUIET)
     pd.testing.assert_frame_equal(history(tmp_path / "killed", config), history(tmp_path / "straight", config))
     assert {k: v for k, v in resumed.items() if k != "train_time_s"} == {k: v for k, v in straight.items() if k != "train_time_s"}
     assert not (killed.path / "checkpoint.pt").exists()
@@ -53,9 +55,9 @@ def test_a_task_with_a_dev_split_reports_it_from_the_selected_epoch(tmp_path, mo
     digits = datasets.read("digits")
     monkeypatch.setattr(datasets, "read", lambda *a, **k: digits._replace(dev=digits.train))   # other data than test
     config = cfg(epochs=3, max_test=300)   # a task no other test makes: task_for caches tasks in-process
-    metrics = run(config, tmp_path, quiet=True)
+    metrics = run(config, tmp_path, QUIET)
     hist = history(tmp_path, config)
-    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    trainer = Trainer(config, task_for(config), CPU)
     assert len(trainer.task.dev) == 300 and not np.array_equal(trainer.task.dev.x, trainer.task.test.x)
     assert (hist["dev_metric_0"] != hist["test_metric_0"]).any()   # dev is evaluated on its own data
     assert metrics["dev_metric_0"] == hist["dev_metric_0"][metrics["epoch_0"] - 1]
@@ -64,9 +66,9 @@ def test_a_task_with_a_dev_split_reports_it_from_the_selected_epoch(tmp_path, mo
 def test_init_from_copies_the_backbone_but_not_the_head(tmp_path):
     pre = cfg(classes=[0, 1, 2, 3, 4], save_model=True, noise_rate=0.0)
     fine = cfg(classes=[5, 6, 7, 8, 9], noise_rate=0.0, epochs=1, init_from=pre)
-    run(fine, tmp_path, quiet=True)
+    run(fine, tmp_path, QUIET)
     saved = runs.RunDir(tmp_path, pre).load("model.pt")
-    trainer = Trainer(fine, task_for(fine), "cpu", quiet=True)
+    trainer = Trainer(fine, task_for(fine), CPU)
     load_backbone(trainer.models, saved)
     state = trainer.models[0].state_dict()
     head = [n for n, m in trainer.models[0].named_modules() if isinstance(m, torch.nn.Linear)][-1]
@@ -78,7 +80,7 @@ def test_init_from_copies_the_backbone_but_not_the_head(tmp_path):
 def test_training_progress_runs_from_one_step_in_to_exactly_one(counter):
     """t/Γ of ProSelfLC / CMD (eq. 12): t counts from 1, so the last epoch or step gives 1."""
     config = cfg(progress=counter, epochs=3, batch_size=500)
-    trainer = Trainer(config, task_for(config), "cpu", quiet=True)
+    trainer = Trainer(config, task_for(config), CPU)
     seen = []
     losses = trainer.method.losses
     trainer.method.losses = lambda logits, batch: seen.append(batch.progress) or losses(logits, batch)
@@ -96,15 +98,15 @@ def test_training_progress_runs_from_one_step_in_to_exactly_one(counter):
 def test_bf16_precision_trains_and_is_recorded_in_the_run_key(tmp_path):
     fp32, bf16 = cfg(), cfg(precision="bf16")
     assert runs.RunDir(tmp_path, fp32).key != runs.RunDir(tmp_path, bf16).key
-    metrics = run(bf16, tmp_path, quiet=True)
+    metrics = run(bf16, tmp_path, QUIET)
     assert metrics["test_metric"] > 0.3
 
 
 def test_the_gpu_levers_change_no_number_but_the_train_loss_bits(tmp_path):
     """sync_free and eval_batch_size are opt-in and recorded; the models they train are the same."""
     config = cfg(method="cmd", epochs=3)
-    plain = run(config, tmp_path / "plain", quiet=True)
-    lever = run(config, tmp_path / "lever", quiet=True, sync_free=True)
+    plain = run(config, tmp_path / "plain", QUIET)
+    lever = run(config, tmp_path / "lever", RunSettings(quiet=True, sync_free=True))
     assert plain["path"] == {"device": "cpu", "compile": False, "sync_free": False, "graph": False, "eval_batch_size": 128,
                              "cpu": cpu.kernel_path()}
     assert lever["path"]["sync_free"] is True
@@ -150,7 +152,7 @@ def test_a_zero_cohorts_two_models_are_exchangeable_swapped_inits_swap_their_res
     evaluation) favours model 0. Digits has no augmentation, whose draws follow model order."""
     config = cfg(method="cmd", hp={"eta": float("inf"), "target": target}, epochs=2)
     task = task_for(config)
-    plain, swapped = Trainer(config, task, "cpu", quiet=True), Trainer(config, task, "cpu", quiet=True)
+    plain, swapped = Trainer(config, task, CPU), Trainer(config, task, CPU)
     inits = [m.state_dict() for m in plain.models]
     swapped.models[0].load_state_dict(inits[1])
     swapped.models[1].load_state_dict(inits[0])
