@@ -296,7 +296,7 @@ def tables(eta=ETA, b2=B2, eta_grid=ETA_GRID, b2_grid=B2_GRID) -> dict:
 # each a Table over Table 1's 40% symmetric setting, so that cells equal to a published run
 # reuse it. Sized by the small profile (3 seeds; the symmetry test 20 per target).
 def diagnosis(t1: Table) -> dict:
-    """Our ablations over Table 1 `t1` (with the knobs' η and b2), by name."""
+    """Our ablations over Table 1 `t1` (with the knobs' η and b2), by name (by_name)."""
     proselflc = t1.columns["ProSelfLC"]["hp"]   # the target of every ablation but η's
 
     def ablation(name, source, rows, columns, notes, smoke=None, small=None):
@@ -305,41 +305,42 @@ def diagnosis(t1: Table) -> dict:
                                    columns=columns, block_rows={}, notes=notes,
                                    profiles={"smoke": smoke or {}, "small": small or {}})
 
-    return {
-        "cmd.eta": ablation(
+    return by_name(
+        ablation(
             "cmd.eta", "ours: Table 1's CMD rows at η = 2 and η = 4", ("CMD-S", "CMD-P"),
             {f"{m}, η = {eta:g}": {"hp": {**t1.columns[m]["hp"], "eta": eta}} for m in ("ProSelfLC", "Mconf")
              for eta in (2.0, 4.0)},
             ("Tables 1, 3, 5 state no η. Table 7's CMD-S at 40% with η = 4 is 67.26, Table 1's CMD-S/ProSelfLC; "
              "Fig. 2's caption says η = 2.",)),
-        "cmd.warmup": ablation(
+        ablation(
             "cmd.warmup", "ours: epochs of training before any knowledge passes", ("CMD-P",),
             {f"warm-up {k}": {"hp": {**proselflc, "warmup": k}} for k in (0, 5)},
             ("The paper passes knowledge from the first step; CMD-P's χ is largest then, while the models are worst.",),
             smoke=dict(columns=("warm-up 0", "warm-up 5"))),   # 5 > 2 epochs: nothing ever passes
-        "cmd.loss_form": ablation(
+        ablation(
             "cmd.loss_form", "ours: eq. 10's sum against its averaged target", ("All", "CMD-P"),
             {"sum (eq. 10)": {"hp": {**proselflc, "form": "sum"}}, "mean": {"hp": {**proselflc, "form": "mean"}}},
             ("Eq. 10's sum doubles the label term on samples that pass; 'mean' trains on (q~_A + q~_B)/2 there.",)),
-        "cmd.zero_symmetry": ablation(
+        ablation(
             "cmd.zero_symmetry", "ours: are Zero's two models exchangeable?", ("Zero",),
             {target: t1.columns[target] for target in ("CE", "ProSelfLC")},
             ("η = ∞: the models never communicate, so model 0 and model 1 differ only by their initialisation "
              "seed; Table 1's caption calls their difference negligible.",),
             smoke=dict(seeds=(0, 1, 2)),
             small=dict(seeds=tuple(range(20)))),   # model 0 against model 1, paired: 20 seeds per target
-        "cmd.peer_form": dataclasses.replace(
+        dataclasses.replace(
             t1, name="cmd.peer_form", source="ours: SyncMKD with Table 1's targets (All's other reading)",
             rows={"SyncMKD": SYNC_MKD}, columns={t: t1.columns[t] for t in ("CE", "ProSelfLC", "Mconf")},
             block_rows={}, profiles={"smoke": {}, "small": {}},
             notes=("SyncMKD passes the peer's predictions, ε·KL(p_j ‖ p_k), beside (1 − ε)·H(q̃_k, p_k); CMD's All "
                    "passes the peer's refined label q̃_j through eq. 10. With the same target and weight "
                    "(All averaged, ε = 0.5), the two differ only in what passes; SyncMKD/CE is Table 5's SyncMKD.",)),
-        "cmd.entropy": ablation(
+        ablation(
             "cmd.entropy", "ours: per-sample training entropy H(p) against χ(t)", ("CMD-S", "CMD-P"),
             {"ProSelfLC": t1.columns["ProSelfLC"]}, ("A sample passes when its entropy is below χ.",),
             small=dict(seeds=(0,))),
-    }
+    )
+
 
 PROFILES = {   # profile -> the paper-wide entry (each table's own: Table.profiles)
     # every code path (one-model and two-model rows, "mean" and "each" cells, η = ∞, pair-flip,
