@@ -211,7 +211,6 @@ def paired_gaps(cells: pd.DataFrame, base: pd.DataFrame, by: str = "label", with
     return pd.DataFrame(out).set_index(by).round(4)
 
 
-
 def model_gaps(frame: pd.DataFrame, by: str = "column") -> pd.DataFrame:
     """Model 0 against model 1 of two-model runs, paired by seed: one row per value of `by`
     with n, each model's "mean ± std" (points, sample std), Δ (mean ± std of model 0 − model 1
@@ -267,10 +266,9 @@ def compare_tests(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     arm: the two rows' means (points), the mean per-seed gap b − a, on how many seeds b beats
     a, the p-value and the smallest p that many seeds can give (2 / 2ⁿ)."""
     out = comparisons(frame, table)
-    diff = []
-    for column, a, b in zip(out["column"], out["a"], out["b"]):
-        gaps = seed_gaps(frame, [(a, b)])
-        diff.append(gaps[gaps["column"] == column]["gap"].dropna())
+    gaps = seed_gaps(frame, list(dict.fromkeys(zip(out["a"], out["b"])))).dropna(subset=["gap"])   # one pivot
+    diff = [gaps[(gaps["column"] == column) & (gaps["a"] == a) & (gaps["b"] == b)]["gap"]
+            for column, a, b in zip(out["column"], out["a"], out["b"])]
     return pd.DataFrame({"test": out["test"], "arm": out["group"].where(out["group"] != "", out["column"]),
                          "a": out["a"], "b": out["b"], "mean a": 100 * out["mean_a"], "mean b": 100 * out["mean_b"],
                          "b − a": [d.mean() for d in diff], "b wins": [f"{(d > 0).sum()}/{len(d)}" for d in diff],
